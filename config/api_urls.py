@@ -1,0 +1,7 @@
+"""/api/v1/: each app contributes its API urls here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.api.urls")),
+]

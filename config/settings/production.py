@@ -1,0 +1,29 @@
+"""Production settings: everything from the environment, and refusal to start when unsafe."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DEBUG, INSECURE_SECRET_KEY, SECRET_KEY
+
+
+def check_production_safety(*, debug: bool, secret_key: str) -> None:
+    """Raise ImproperlyConfigured if the settings would be unsafe on a public server."""
+    if debug:
+        raise ImproperlyConfigured("Production settings refuse to start with DEBUG on.")
+    if not secret_key or secret_key == INSECURE_SECRET_KEY or secret_key.startswith("django-insecure"):
+        raise ImproperlyConfigured("Production settings refuse to start without a real SECRET_KEY.")
+    if len(secret_key) < 32:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long in production.")
+
+
+check_production_safety(debug=DEBUG, secret_key=SECRET_KEY)
+
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -1,0 +1,18 @@
+from core.models.audit import AuditChainCheck, AuditChainHead, AuditEvent, Heartbeat
+from core.models.org import OrgUnit, User
+from core.models.parties import Address, Party
+from core.models.teryt import Locality, Street, TercUnit
+
+__all__ = [
+    "Address",
+    "AuditChainCheck",
+    "AuditChainHead",
+    "AuditEvent",
+    "Heartbeat",
+    "Locality",
+    "OrgUnit",
+    "Party",
+    "Street",
+    "TercUnit",
+    "User",
+]

@@ -1,0 +1,73 @@
+"""Reads of core data that other apps may use. Sensitive reads go through access_* selectors."""
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from core.exceptions import NotFoundOrForbidden
+from core.models import Party
+from core.services.audit import audit_log
+
+
+def _require(user, perm: str) -> None:
+    if not (user and user.is_authenticated and user.is_active and user.has_perm(perm)):
+        raise NotFoundOrForbidden("not found")
+
+
+def access_party_by_id(*, user, party_id: int, purpose: str = "") -> Party:
+    """The only way to read a party's full details: checks permission and logs the access.
+
+    A missing party and a forbidden one raise the same NotFoundOrForbidden.
+    """
+    _require(user, "core.view_party")
+    party = (
+        Party.objects.select_related(
+            "registered_address__locality",
+            "registered_address__street",
+            "correspondence_address__locality",
+            "correspondence_address__street",
+        )
+        .filter(pk=party_id)
+        .first()
+    )
+    if party is None:
+        raise NotFoundOrForbidden("not found")
+    audit_log(
+        actor=user,
+        action="party.viewed",
+        obj=party,
+        details={"purpose": purpose} if purpose else {},
+    )
+    return party
+
+
+def access_own_party(*, user) -> Party:
+    """A resident's own party (portal); logs the access like any other read."""
+    if not (user and user.is_authenticated and user.party_id):
+        raise NotFoundOrForbidden("not found")
+    party = Party.objects.select_related("registered_address", "correspondence_address").get(pk=user.party_id)
+    audit_log(actor=user, action="party.viewed", obj=party, details={"purpose": "own data"})
+    return party
+
+
+def party_search(*, user, query: str = "", kind: str = "") -> QuerySet[Party]:
+    """Parties matching a PESEL, NIP, REGON or (part of) a name; accent-insensitive on PostgreSQL."""
+    _require(user, "core.view_party")
+    qs = Party.objects.select_related("registered_address__locality", "registered_address__street")
+    if kind:
+        qs = qs.filter(kind=kind)
+    query = (query or "").strip()
+    if query:
+        digits = query.replace("-", "").replace(" ", "")
+        if digits.isdigit():
+            qs = qs.filter(Q(pesel=digits) | Q(nip=digits) | Q(regon=digits) | Q(pesel__startswith=digits))
+        else:
+            lookup = "unaccent__icontains" if connection.vendor == "postgresql" else "icontains"
+            cond = Q()
+            for word in query.split():
+                cond &= (
+                    Q(**{f"surname__{lookup}": word})
+                    | Q(**{f"first_names__{lookup}": word})
+                    | Q(**{f"name__{lookup}": word})
+                )
+            qs = qs.filter(cond)
+    return qs.order_by("surname", "first_names", "name", "pk")

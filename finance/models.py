@@ -1,0 +1,1 @@
+"""Models of the finance app (added by the issue that builds this domain)."""
