@@ -134,8 +134,9 @@ STORAGES = {
 # --- REST API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so that an anonymous API call gets 401 with WWW-Authenticate (not 403).
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.DenyAll"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -151,7 +152,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "API systemu Magistrat (urząd gminy). All errors share one shape: see ErrorResponse.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["core.api.permissions.BackOfficeUser"],
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

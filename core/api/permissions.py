@@ -39,3 +39,11 @@ def require_perms_by_method(mapping: dict[str, tuple[str, ...]]) -> type[BasePer
             return perms is not None and user.has_perms(perms)
 
     return _HasPermsByMethod
+
+
+class BackOfficeUser(BasePermission):
+    """Staff of the office (core.access_backoffice): used for the API schema and docs."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.has_perm("core.access_backoffice"))

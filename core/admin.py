@@ -1,0 +1,106 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.models import Address, AuditChainCheck, AuditEvent, Locality, OrgUnit, Party, Street, TercUnit, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Office"), {"fields": ("org_unit", "job_title", "party")}),
+    )
+    list_display = ("username", "first_name", "last_name", "org_unit", "is_active", "is_staff")
+    list_filter = ("org_unit", "groups", "is_active", "is_staff")
+    raw_id_fields = ("party",)
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ("symbol", "name", "parent", "head", "is_active")
+    search_fields = ("symbol", "name")
+
+
+@admin.register(Party)
+class PartyAdmin(SimpleHistoryAdmin):
+    """Read-only here: parties change through the back office, whose services validate and audit."""
+
+    list_display = ("display_name", "kind", "pesel", "nip", "status")
+    list_filter = ("kind", "status")
+    search_fields = ("surname", "name", "pesel", "nip", "regon")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Address)
+class AddressAdmin(SimpleHistoryAdmin):
+    list_display = ("one_line", "country")
+    raw_id_fields = ("gmina", "locality", "street")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TercUnit)
+class TercUnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "kind", "state_date")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+
+
+@admin.register(Locality)
+class LocalityAdmin(admin.ModelAdmin):
+    list_display = ("sym", "name", "kind", "gmina")
+    search_fields = ("sym", "name")
+    raw_id_fields = ("gmina", "parent")
+
+
+@admin.register(Street)
+class StreetAdmin(admin.ModelAdmin):
+    list_display = ("sym_ul", "full_name", "locality")
+    search_fields = ("sym_ul", "name_1")
+    raw_id_fields = ("locality",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Append-only: nobody adds, changes or deletes events here."""
+
+    list_display = ("seq", "occurred_at", "actor_label", "action", "object_repr", "ip")
+    list_filter = ("action",)
+    search_fields = ("object_id", "actor_label", "request_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditChainCheck)
+class AuditChainCheckAdmin(admin.ModelAdmin):
+    list_display = ("checked_at", "ok", "events_checked", "head_seq")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
