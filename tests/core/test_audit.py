@@ -96,10 +96,15 @@ def test_audit_verify_command_exit_codes(capsys):
     assert AuditChainCheck.objects.filter(ok=False).count() == 1
 
 
-def test_event_rolls_back_with_the_change():
-    with pytest.raises(RuntimeError), transaction.atomic():
+def _log_then_fail() -> None:
+    with transaction.atomic():
         _events(1)
         raise RuntimeError("the service failed after logging")
+
+
+def test_event_rolls_back_with_the_change():
+    with pytest.raises(RuntimeError):
+        _log_then_fail()
     assert AuditEvent.objects.count() == 0
     assert audit_verify().ok
 
