@@ -157,3 +157,17 @@ def test_openapi_schema_generates_for_staff(api, clerk):
     assert schema["info"]["title"] == "Magistrat API"
     assert "/api/v1/parties/{id}/" in schema["paths"] or "/api/v1/parties/{pk}/" in schema["paths"]
     assert "ErrorResponse" in schema["components"]["schemas"]
+
+
+def test_audit_event_carries_request_id_and_ip(clerk_api):
+    response = clerk_api.post(
+        "/api/v1/parties/",
+        {"kind": "organisation", "name": "Ochotnicza Straż Pożarna w Dębinie"},
+        format="json",
+        HTTP_X_REQUEST_ID="req-abc-123",
+        REMOTE_ADDR="10.1.2.3",
+    )
+    assert response.status_code == 201
+    assert response["X-Request-ID"] == "req-abc-123"
+    event = AuditEvent.objects.get(action="party.created")
+    assert (event.request_id, event.ip, event.task_id) == ("req-abc-123", "10.1.2.3", "")
