@@ -1,8 +1,8 @@
 """Reads of core data that other apps may use. Sensitive reads go through access_* selectors."""
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
+from core.domain.text import fold
 from core.exceptions import NotFoundOrForbidden
 from core.models import Party
 from core.services.audit import audit_log
@@ -50,7 +50,7 @@ def access_own_party(*, user) -> Party:
 
 
 def party_search(*, user, query: str = "", kind: str = "") -> QuerySet[Party]:
-    """Parties matching a PESEL, NIP, REGON or (part of) a name; accent-insensitive on PostgreSQL."""
+    """Parties matching a PESEL, NIP, REGON or (parts of) a name, case- and accent-insensitive."""
     _require(user, "core.view_party")
     qs = Party.objects.select_related("registered_address__locality", "registered_address__street")
     if kind:
@@ -61,13 +61,6 @@ def party_search(*, user, query: str = "", kind: str = "") -> QuerySet[Party]:
         if digits.isdigit():
             qs = qs.filter(Q(pesel=digits) | Q(nip=digits) | Q(regon=digits) | Q(pesel__startswith=digits))
         else:
-            lookup = "unaccent__icontains" if connection.vendor == "postgresql" else "icontains"
-            cond = Q()
-            for word in query.split():
-                cond &= (
-                    Q(**{f"surname__{lookup}": word})
-                    | Q(**{f"first_names__{lookup}": word})
-                    | Q(**{f"name__{lookup}": word})
-                )
-            qs = qs.filter(cond)
+            for word in fold(query).split():
+                qs = qs.filter(search_text__contains=word)
     return qs.order_by("surname", "first_names", "name", "pk")

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.domain.text import fold
 from core.models.teryt import Locality, Street, TercUnit
 
 
@@ -97,9 +98,10 @@ class Party(models.Model):
     email_consent = models.BooleanField(_("consent to contact by e-mail"), default=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_consent = models.BooleanField(_("consent to contact by phone/SMS"), default=False)
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
 
     class Meta:
         verbose_name = _("party")
@@ -120,6 +122,16 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        # A derived column kept with the row (bulk_create callers call refresh_search_text themselves).
+        self.refresh_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(" ".join(p for p in (self.surname, self.first_names, self.name) if p))[:600]
 
     @property
     def display_name(self) -> str:

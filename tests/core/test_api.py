@@ -171,3 +171,10 @@ def test_audit_event_carries_request_id_and_ip(clerk_api):
     assert response["X-Request-ID"] == "req-abc-123"
     event = AuditEvent.objects.get(action="party.created")
     assert (event.request_id, event.ip, event.task_id) == ("req-abc-123", "10.1.2.3", "")
+
+
+def test_search_ignores_case_and_polish_diacritics(clerk_api):
+    a = PersonFactory(surname="Żółkiewska-Łęcka", first_names="Małgorzata")
+    PersonFactory(surname="Zolkiewicz")
+    for query in ("zolkiewska", "ŻÓŁKIEWSKA", "lecka malgorzata", "Łęcka"):
+        assert [p["id"] for p in clerk_api.get("/api/v1/parties/", {"q": query}).json()["results"]] == [a.pk], query
