@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -76,8 +78,10 @@ class PartyListView(BackOfficeView):
                 object_type="core.party",
                 details={"query": query, "kind": kind, "results": page.paginator.count},
             )
-        template = "core/party_list_results.html" if request.htmx else "core/party_list.html"
-        return render(request, template, {"form": form, "page": page, "query": query})
+        template = "core/party_list_results.html" if _fragment(request) else "core/party_list.html"
+        response = render(request, template, {"form": form, "page": page, "query": query})
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
 
 class PartyDetailView(BackOfficeView):
@@ -165,10 +169,12 @@ class AuditListView(BackOfficeView):
         if actor:
             qs = qs.filter(actor_label=actor)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        template = "core/audit_list_results.html" if request.htmx else "core/audit_list.html"
-        return render(
+        template = "core/audit_list_results.html" if _fragment(request) else "core/audit_list.html"
+        response = render(
             request, template, {"page": page, "filters": {"action": action, "object_id": object_id, "actor": actor}}
         )
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
 
 def _check_database() -> str:
@@ -233,4 +239,10 @@ def handler403(request, exception=None):
 def handler500(request):
     if _is_api(request):
         return json_error_response(500, _("Internal server error."), "server_error")
-    return render(request, "500.html", status=500)
+    # No request context: the error page must render even when the database is down.
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def _fragment(request) -> bool:
+    """An HTMX request for a partial (not a history restore, which needs the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request

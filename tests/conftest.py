@@ -1,7 +1,14 @@
 import pytest
 
 from core import roles
+from scripts.i18n import ensure_compiled
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_translations():
+    """The UI is Polish through gettext: make sure the .mo files exist and are current."""
+    ensure_compiled()
 
 
 @pytest.fixture(autouse=True)

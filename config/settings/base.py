@@ -107,7 +107,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-less meta tag; see base.html
+CSRF_COOKIE_HTTPONLY = True  # HTMX sends the token from hx-headers on <body> (base.html), not the cookie
 
 # --- I18N -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "pl"

@@ -42,11 +42,16 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class TerytImportError(Exception):
-    """The files contain errors; nothing was imported. ``messages`` name the file, line and problem."""
+    """The files contain errors; nothing was imported.
 
-    def __init__(self, messages: list[str]):
+    ``messages`` name the file, the line and the problem (at most MAX_MESSAGES of them, then a line
+    saying how many more there are); ``total`` is the number of errors found.
+    """
+
+    def __init__(self, messages: list[str], *, total: int | None = None):
         super().__init__("\n".join(messages))
         self.messages = messages
+        self.total = len(messages) if total is None else total
 
 
 @dataclass
@@ -132,7 +137,7 @@ class _Errors:
             messages.append(
                 _("… and %(count)d more errors not shown.") % {"count": self.total - len(messages)},
             )
-        raise TerytImportError(messages)
+        raise TerytImportError(messages, total=self.total)
 
 
 class _RowChecker:
@@ -393,13 +398,17 @@ def _check_terc_references(parsed: list[_TercRow], seen: dict[str, int], db_code
 
 def _check_simc_references(
     parsed: list[_SimcRow],
-    seen: dict[str, int],
+    seen: dict[str, int] | None,
     *,
     gmina_codes: set[str] | None,
     db_parent_sym: dict[str, str | None],
     errors: _Errors,
 ):
-    """Gminas (None: the TERC file was unusable, skip) and SYMPOD; also SYMPOD chains that loop."""
+    """Gminas and SYMPOD must exist; SYMPOD chains must not loop.
+
+    ``gmina_codes`` (or ``seen``, the SYMs of the file) is None when that file was not read completely:
+    the check is skipped.
+    """
     for row in parsed:
         if gmina_codes is not None and row.gmina_code not in gmina_codes:
             errors.add(
@@ -408,7 +417,12 @@ def _check_simc_references(
                 _("gmina %(code)s (WOJ+POW+GMI+RODZ_GMI) is neither in the TERC file nor in the database.")
                 % {"code": row.gmina_code},
             )
-        if row.parent_sym is not None and row.parent_sym not in seen and row.parent_sym not in db_parent_sym:
+        if (
+            seen is not None
+            and row.parent_sym is not None
+            and row.parent_sym not in seen
+            and row.parent_sym not in db_parent_sym
+        ):
             errors.add(
                 SIMC,
                 row.line,
@@ -457,16 +471,45 @@ def _check_ulic_references(parsed: list[_UlicRow], locality_gmina: dict[str, str
 
 # --- Writing --------------------------------------------------------------------------------------
 
+TERC_FIELDS = ("level", "parent_id", "kind", "name", "extra_name", "state_date")
+SIMC_FIELDS = ("name", "kind", "has_customary_name", "gmina_id", "parent_id", "state_date")
+ULIC_FIELDS = ("feature", "name_1", "name_2", "state_date")
+
+
+class _Changes:
+    """Rows to update, grouped by the identical change (a new GUS release moves every STAN_NA to
+    the same date: that is one UPDATE per batch of ids, not a per-row CASE as bulk_update does)."""
+
+    def __init__(self, fields: tuple[str, ...]):
+        self.fields = fields
+        self.groups: dict[tuple, list[int]] = defaultdict(list)
+        self.count = 0
+
+    def compare(self, current: tuple, values: tuple) -> bool:
+        """``current`` is (pk, *values in the database); records the change. True if anything differs."""
+        diff = tuple(
+            (field, new) for field, old, new in zip(self.fields, current[1:], values, strict=True) if old != new
+        )
+        if diff:
+            self.groups[diff].append(current[0])
+            self.count += 1
+        return bool(diff)
+
+    def apply(self, model) -> None:
+        for diff, pks in self.groups.items():
+            for start in range(0, len(pks), _BATCH):
+                model.objects.filter(pk__in=pks[start : start + _BATCH]).update(**dict(diff))
+
 
 def _write_terc(parsed: list[_TercRow], existing: dict[str, tuple]) -> FileCounts:
-    counts = FileCounts()
-    fields = ["level", "parent", "kind", "name", "extra_name", "state_date"]
     ids = {code: values[0] for code, values in existing.items()}
     by_level = defaultdict(list)
     for row in parsed:
         by_level[row.level].append(row)
+    created = unchanged = 0
+    changes = _Changes(TERC_FIELDS)
     for level in (TercUnit.Level.VOIVODESHIP, TercUnit.Level.POWIAT, TercUnit.Level.GMINA):
-        to_create, to_update = [], []
+        to_create = []
         for row in by_level[level]:
             values = (
                 row.level,
@@ -477,32 +520,21 @@ def _write_terc(parsed: list[_TercRow], existing: dict[str, tuple]) -> FileCount
                 row.state_date,
             )
             current = existing.get(row.code)
-            if current is not None and current[1:] == values:
-                counts.unchanged += 1
-                continue
-            unit = TercUnit(
-                id=current[0] if current else None,
-                code=row.code,
-                level=values[0],
-                parent_id=values[1],
-                kind=values[2],
-                name=values[3],
-                extra_name=values[4],
-                state_date=values[5],
-            )
-            (to_update if current else to_create).append(unit)
+            if current is None:
+                to_create.append(TercUnit(code=row.code, **dict(zip(TERC_FIELDS, values, strict=True))))
+            elif not changes.compare(current, values):
+                unchanged += 1
         TercUnit.objects.bulk_create(to_create, batch_size=_BATCH)
-        TercUnit.objects.bulk_update(to_update, fields, batch_size=_BATCH)
-        counts.created += len(to_create)
-        counts.updated += len(to_update)
+        created += len(to_create)
         if to_create:
             ids = dict(TercUnit.objects.values_list("code", "id"))
-    return counts
+    changes.apply(TercUnit)
+    return FileCounts(created=created, updated=changes.count, unchanged=unchanged)
 
 
 def _write_simc(parsed: list[_SimcRow], existing: dict[str, tuple], gmina_ids: dict[str, int]) -> FileCounts:
-    counts = FileCounts()
     ids = {sym: values[0] for sym, values in existing.items()}
+    created = unchanged = 0
     # New localities are created parents first (a part may come before its parent in the file).
     pending = [row for row in parsed if row.sym not in existing]
     while pending:
@@ -524,11 +556,11 @@ def _write_simc(parsed: list[_SimcRow], existing: dict[str, tuple], gmina_ids: d
             ],
             batch_size=_BATCH,
         )
-        counts.created += len(ready)
+        created += len(ready)
         ids = dict(Locality.objects.values_list("sym", "id"))
         ready_syms = {row.sym for row in ready}
         pending = [row for row in pending if row.sym not in ready_syms]
-    to_update = []
+    changes = _Changes(SIMC_FIELDS)
     for row in parsed:
         current = existing.get(row.sym)
         if current is None:
@@ -541,57 +573,35 @@ def _write_simc(parsed: list[_SimcRow], existing: dict[str, tuple], gmina_ids: d
             ids[row.parent_sym] if row.parent_sym else None,
             row.state_date,
         )
-        if current[1:] == values:
-            counts.unchanged += 1
-            continue
-        to_update.append(
-            Locality(
-                id=current[0],
-                sym=row.sym,
-                name=values[0],
-                kind=values[1],
-                has_customary_name=values[2],
-                gmina_id=values[3],
-                parent_id=values[4],
-                state_date=values[5],
-            )
-        )
-    fields = ["name", "kind", "has_customary_name", "gmina", "parent", "state_date"]
-    Locality.objects.bulk_update(to_update, fields, batch_size=_BATCH)
-    counts.updated = len(to_update)
-    return counts
+        if not changes.compare(current, values):
+            unchanged += 1
+    changes.apply(Locality)
+    return FileCounts(created=created, updated=changes.count, unchanged=unchanged)
 
 
 def _write_ulic(parsed: list[_UlicRow], locality_ids: dict[str, int]) -> FileCounts:
-    counts = FileCounts()
     existing = {
         (locality_id, sym_ul): (pk, feature, name_1, name_2, state_date)
         for pk, locality_id, sym_ul, feature, name_1, name_2, state_date in Street.objects.values_list(
-            "id", "locality_id", "sym_ul", "feature", "name_1", "name_2", "state_date"
+            "id", "locality_id", "sym_ul", *ULIC_FIELDS
         )
     }
-    to_create, to_update = [], []
+    unchanged = 0
+    to_create = []
+    changes = _Changes(ULIC_FIELDS)
     for row in parsed:
         locality_id = locality_ids[row.sym]
         values = (row.feature, row.name_1, row.name_2, row.state_date)
         current = existing.get((locality_id, row.sym_ul))
-        if current is not None and current[1:] == values:
-            counts.unchanged += 1
-            continue
-        street = Street(
-            id=current[0] if current else None,
-            locality_id=locality_id,
-            sym_ul=row.sym_ul,
-            feature=row.feature,
-            name_1=row.name_1,
-            name_2=row.name_2,
-            state_date=row.state_date,
-        )
-        (to_update if current else to_create).append(street)
+        if current is None:
+            to_create.append(
+                Street(locality_id=locality_id, sym_ul=row.sym_ul, **dict(zip(ULIC_FIELDS, values, strict=True)))
+            )
+        elif not changes.compare(current, values):
+            unchanged += 1
     Street.objects.bulk_create(to_create, batch_size=_BATCH)
-    Street.objects.bulk_update(to_update, ["feature", "name_1", "name_2", "state_date"], batch_size=_BATCH)
-    counts.created, counts.updated = len(to_create), len(to_update)
-    return counts
+    changes.apply(Street)
+    return FileCounts(created=len(to_create), updated=changes.count, unchanged=unchanged)
 
 
 def teryt_import(
@@ -614,15 +624,20 @@ def teryt_import(
     if not _check_encoding(encoding, errors):
         errors.raise_if_any()
 
-    terc_rows = _read_csv(TERC, terc, encoding, errors) if terc is not None else None
-    simc_rows = _read_csv(SIMC, simc, encoding, errors) if simc is not None else None
-    ulic_rows = _read_csv(ULIC, ulic, encoding, errors) if ulic is not None else None
+    def read(file: str, data: bytes | None) -> tuple[list | None, bool]:
+        """The rows, and whether every line was read (an unread line may hold a code others use)."""
+        if data is None:
+            return None, True
+        before = errors.total
+        rows = _read_csv(file, data, encoding, errors)
+        return rows, errors.total == before
+
+    terc_rows, terc_complete = read(TERC, terc)
+    simc_rows, simc_complete = read(SIMC, simc)
+    ulic_rows, _ulic_complete = read(ULIC, ulic)
     terc_parsed, terc_seen = _parse_terc(terc_rows, errors) if terc_rows is not None else ([], {})
     simc_parsed, simc_seen = _parse_simc(simc_rows, errors) if simc_rows is not None else ([], {})
     ulic_parsed = _parse_ulic(ulic_rows, errors) if ulic_rows is not None else []
-    # A file whose header is unusable cannot vouch for the codes the other files refer to.
-    terc_usable = terc is None or terc_rows is not None
-    simc_usable = simc is None or simc_rows is not None
 
     with transaction.atomic():
         terc_db = {
@@ -631,7 +646,9 @@ def teryt_import(
                 "id", "code", "level", "parent_id", "kind", "name", "extra_name", "state_date"
             )
         }
-        if terc_rows is not None:
+        # References into a file that could not be read completely are not checked: the missing
+        # lines may hold the codes, and the problems already reported must be fixed first.
+        if terc_rows is not None and terc_complete:
             _check_terc_references(terc_parsed, terc_seen, set(terc_db), errors)
 
         locality_db: dict[str, tuple] = {}
@@ -644,15 +661,19 @@ def teryt_import(
             }
         if simc_rows is not None:
             gmina_codes = None
-            if terc_usable:
+            if terc_complete:
                 gmina_codes = {code for code in terc_seen if len(code) == 7}
                 gmina_codes.update(code for code in terc_db if len(code) == 7)
             sym_by_id = {values[0]: sym for sym, values in locality_db.items()}
             db_parent_sym = {sym: sym_by_id.get(values[5]) for sym, values in locality_db.items()}
             _check_simc_references(
-                simc_parsed, simc_seen, gmina_codes=gmina_codes, db_parent_sym=db_parent_sym, errors=errors
+                simc_parsed,
+                simc_seen if simc_complete else None,
+                gmina_codes=gmina_codes,
+                db_parent_sym=db_parent_sym,
+                errors=errors,
             )
-        if ulic_rows is not None and simc_usable:
+        if ulic_rows is not None and simc_complete:
             code_by_id = {values[0]: code for code, values in terc_db.items()}
             locality_gmina = {sym: code_by_id[values[4]] for sym, values in locality_db.items()}
             locality_gmina.update((row.sym, row.gmina_code) for row in simc_parsed)

@@ -35,7 +35,6 @@ def test_valid_pesel_gives_birth_date_and_sex(_case, number, birth_date, sex):
         ("letters", "4405140135X", "format", "PESEL może zawierać wyłącznie cyfry."),
         ("too short", "4405140135", "length", "PESEL musi mieć 11 cyfr, a ten ma 10."),
         ("bad check digit", "44051401358", "checksum", "Błędna cyfra kontrolna PESEL: powinna być 9, jest 8."),
-        ("impossible date", "44023101352", "date", None),
     ],
 )
 def test_invalid_pesel_names_the_failed_check(_case, number, check, message):
