@@ -39,7 +39,8 @@ class Address(models.Model):
         first = f"{street} {number}".strip() if street else f"{locality} {number}".strip()
         town = self.post_town or locality
         tail = f"{self.postal_code} {town}".strip()
-        parts = [first, tail]
+        # A village with streets and another post town: "ul. Główna 5, Stara Wieś, 05-991 Magistrowo".
+        parts = [first, locality, tail] if street and locality and town != locality else [first, tail]
         if self.country != "PL":
             parts.append(self.country)
         return ", ".join(p for p in parts if p)

@@ -156,3 +156,14 @@ def test_consent_without_contact_is_refused(clerk):
     with pytest.raises(ServiceValidationError) as err:
         party_create(actor=clerk, data=_person(email_consent=True, phone_consent=True))
     assert sorted(err.value.errors) == ["email_consent", "phone_consent"]
+
+
+def test_village_with_streets_keeps_its_name_beside_the_post_town():
+    address = Address(
+        street_name="ul. Główna",
+        locality_name="Stara Wieś",
+        building_number="5",
+        postal_code="05-991",
+        post_town="Magistrowo",
+    )
+    assert address.one_line == "ul. Główna 5, Stara Wieś, 05-991 Magistrowo"

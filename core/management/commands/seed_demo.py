@@ -9,10 +9,12 @@ seed, so the data are the same on every machine; running the command again creat
 """
 
 import datetime
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -229,7 +231,20 @@ class Command(BaseCommand):
         '"demo" (demo only!) and 340 parties. Idempotent: running it again creates nothing new.'
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even under production settings (creates users with the password 'demo'!).",
+        )
+
     def handle(self, *args, **options):
+        module = getattr(settings, "SETTINGS_MODULE", None) or os.environ.get("DJANGO_SETTINGS_MODULE", "")
+        if module.endswith("production") and not options["allow_production"]:
+            raise CommandError(
+                "seed_demo creates demo users with the password 'demo'; refusing under production settings "
+                "(use --allow-production on a training instance)."
+            )
         with transaction.atomic():
             teryt = self._teryt()
             role_count = len(roles_sync())
