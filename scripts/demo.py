@@ -35,14 +35,14 @@ VAR_DIR = BASE_DIR / "var"
 HOST = "127.0.0.1"
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (the published password of the demo accounts)
-DEMO_LOGINS = [
-    ("admin", "Administrator (all permissions, /admin/)"),
-    ("kierownik", "Head of unit"),
-    ("referent", "Tax clerk"),
-    ("ksiegowa", "Accountant"),
-    ("kancelaria", "Registry clerk"),
-    ("ewidencja", "Population register clerk"),
-    ("mieszkaniec", "Resident (portal)"),
+DEMO_LOGINS = [  # as created by `manage.py seed_demo` (role labels as the Polish UI shows them)
+    ("admin", "Administrator (also /admin/)"),
+    ("kierownik", "Kierownik komórki"),
+    ("referent", "Referent podatkowy"),
+    ("ksiegowa", "Księgowy"),
+    ("kancelaria", "Pracownik kancelarii"),
+    ("ewidencja", "Referent ewidencji ludności"),
+    ("mieszkaniec", "Mieszkaniec (portal)"),
 ]
 
 

@@ -111,6 +111,29 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_timeout():
     assert "stubborn did not stop in time: killing it" in out.getvalue()
 
 
+def test_a_second_stop_request_kills_without_waiting():
+    out = io.StringIO()
+    stubborn = _py("""
+        import signal, time
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("ready", flush=True)
+        time.sleep(30)
+    """)
+    sup = demo.Supervisor([("stubborn", stubborn)], out=out, stop_timeout=30)
+    thread, result = _run_in_thread(sup)
+    _wait_for(lambda: "stubborn | ready" in out.getvalue())
+
+    started = time.monotonic()
+    sup.request_stop()
+    time.sleep(0.2)
+    sup.request_stop()
+    thread.join(timeout=10)
+
+    assert result["code"] == 0
+    assert time.monotonic() - started < 5
+    assert sup.children[0].process.returncode == -signal.SIGKILL
+
+
 def test_a_command_that_cannot_start_fails_and_stops_the_started_ones():
     out = io.StringIO()
     sup = demo.Supervisor([("ok", SLEEPER), ("missing", ["/nonexistent/magistrat-command"])], out=out, stop_timeout=5)
