@@ -13,6 +13,11 @@ BEAT_SCHEDULE = {
         "task": "core.tasks.audit_verify_chain",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Nightly, 00:30: end temporary stays whose planned end date has come (population).
+    "population.expire-temporary-registrations": {
+        "task": "population.tasks.expire_temporary_registrations",
+        "schedule": crontab(hour=0, minute=30),
+    },
     # Every 5 minutes: a heartbeat proving worker and beat are alive (shown on /healthz details).
     "core.heartbeat": {
         "task": "core.tasks.record_heartbeat",

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Address, AuditChainCheck, AuditEvent, Locality, OrgUnit, Party, Street, TercUnit, User
+from core.models import Address, AuditChainCheck, AuditEvent, FeeRate, Locality, OrgUnit, Party, Street, TercUnit, User
 
 
 @admin.register(User)
@@ -104,3 +104,11 @@ class AuditChainCheckAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FeeRate)
+class FeeRateAdmin(admin.ModelAdmin):
+    """Dated fee rates: add a row with a new valid_from when the law changes; never edit history."""
+
+    list_display = ("code", "name", "amount", "valid_from", "legal_basis")
+    list_filter = ("code",)

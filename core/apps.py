@@ -22,6 +22,8 @@ def _sync_roles_after_migrate(sender, app_config=None, using="default", **kwargs
 
     if app_config is None or app_config is not list(apps.get_app_configs())[-1]:
         return
+    from core.reference import reference_sync
     from core.services.roles import roles_sync
 
     roles_sync()
+    reference_sync()

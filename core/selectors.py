@@ -1,5 +1,7 @@
 """Reads of core data that other apps may use. Sensitive reads go through access_* selectors."""
 
+import datetime
+
 from django.db.models import Q, QuerySet
 
 from core.domain.text import fold
@@ -64,3 +66,13 @@ def party_search(*, user, query: str = "", kind: str = "") -> QuerySet[Party]:
             for word in fold(query).split():
                 qs = qs.filter(search_text__contains=word)
     return qs.order_by("surname", "first_names", "name", "pk")
+
+
+def fee_amount(*, code: str, on: datetime.date):
+    """The fee rate in force on a date (the newest row with valid_from <= on)."""
+    from core.models import FeeRate
+
+    rate = FeeRate.objects.filter(code=code, valid_from__lte=on).order_by("-valid_from").first()
+    if rate is None:
+        raise LookupError(f"No fee rate {code!r} in force on {on:%d.%m.%Y}")
+    return rate

@@ -210,3 +210,6 @@ LOGGING = {
 
 # --- Magistrat -------------------------------------------------------------------------------------------------
 MAGISTRAT_OFFICE_NAME = env("MAGISTRAT_OFFICE_NAME", default="Urząd Gminy")
+# The TERC code of the office's gmina (7 digits): registrations of stay must be at addresses in it.
+MAGISTRAT_GMINA_TERC = env("MAGISTRAT_GMINA_TERC", default="1499013")
+MAGISTRAT_OFFICE_ADDRESS = env("MAGISTRAT_OFFICE_ADDRESS", default="pl. Wolności 1, 05-990 Magistrowo")

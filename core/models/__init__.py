@@ -1,4 +1,5 @@
 from core.models.audit import AuditChainCheck, AuditChainHead, AuditEvent, Heartbeat
+from core.models.fees import FeeRate
 from core.models.org import OrgUnit, User
 from core.models.parties import Address, Party
 from core.models.teryt import Locality, Street, TercUnit
@@ -8,6 +9,7 @@ __all__ = [
     "AuditChainCheck",
     "AuditChainHead",
     "AuditEvent",
+    "FeeRate",
     "Heartbeat",
     "Locality",
     "OrgUnit",

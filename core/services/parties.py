@@ -243,3 +243,16 @@ def party_update(*, actor, party: Party, data: PartyInput) -> Party:
     except IntegrityError as exc:
         raise _duplicate_error(exc) from exc
     return locked
+
+
+def address_validate(*, data: AddressInput, prefix: str = "address.") -> dict:
+    """Check an address (TERYT for Polish ones) and return its cleaned values; raises ServiceValidationError."""
+    errors = _Errors()
+    cleaned = _validate_address(errors, prefix, data)
+    errors.raise_if_any()
+    return cleaned
+
+
+def address_create(*, data: AddressInput, prefix: str = "address.") -> Address:
+    """A new Address row from validated input (addresses are values: each owner gets its own row)."""
+    return _save_address(None, address_validate(data=data, prefix=prefix))

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import roles
+from core.demo import seeders as demo_seeders
 from core.domain.identifiers import generate_nip, generate_pesel, generate_regon9
 from core.domain.text import fold
 from core.exceptions import ServiceValidationError
@@ -253,7 +254,10 @@ class Command(BaseCommand):
             admin = User.objects.get(username="admin")
             people, parties_created, parties_skipped = self._parties(admin)
             users_created += self._resident(people)
+            extra = [(name, fn(actor=admin, stdout=self.stdout)) for name, fn in demo_seeders()]
         self._summary(teryt, role_count, units_created, users_created, parties_created, parties_skipped)
+        for name, summary in extra:
+            self.stdout.write(f"{name}: {summary}")
 
     def _teryt(self):
         try:
