@@ -8,7 +8,7 @@ class PopulationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core import navigation, roles
+        from core import roles
 
         full = (
             "population.view_resident",
@@ -29,5 +29,7 @@ class PopulationConfig(AppConfig):
         roles.grant(roles.POPULATION_CLERK, *full)
         roles.grant(roles.ADMINISTRATOR, *full)
         roles.grant(roles.HEAD_OF_UNIT, "population.view_statistics")
-        # Menu entries (navigation.register) are added with the views that serve them.
-        del navigation
+        # Menu entries (core.navigation.register) are registered by the view modules' apps hooks below.
+        from population import menu
+
+        menu.register()

@@ -1,0 +1,3 @@
+"""/api/v1/population/ (included by config/api_urls.py)."""
+
+urlpatterns: list = []

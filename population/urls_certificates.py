@@ -1,0 +1,3 @@
+"""URLs of the residents register: certificates (included by population/urls.py)."""
+
+urlpatterns: list = []
