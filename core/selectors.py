@@ -51,6 +51,20 @@ def access_own_party(*, user) -> Party:
     return party
 
 
+def digits_prefix_q(field: str, prefix: str) -> Q:
+    """``field`` starts with the digits ``prefix``, as a range (prefix <= x < next prefix).
+
+    Unlike LIKE 'prefix%', a range uses the plain btree index under any collation.
+    """
+    if not prefix.isdigit():
+        raise ValueError("digits only")
+    upper = str(int(prefix) + 1).zfill(len(prefix)) if set(prefix) != {"9"} else None
+    cond = Q(**{f"{field}__gte": prefix})
+    if upper is not None:
+        cond &= Q(**{f"{field}__lt": upper})
+    return cond
+
+
 def party_search(*, user, query: str = "", kind: str = "") -> QuerySet[Party]:
     """Parties matching a PESEL, NIP, REGON or (parts of) a name, case- and accent-insensitive."""
     _require(user, "core.view_party")
@@ -61,7 +75,7 @@ def party_search(*, user, query: str = "", kind: str = "") -> QuerySet[Party]:
     if query:
         digits = query.replace("-", "").replace(" ", "")
         if digits.isdigit():
-            qs = qs.filter(Q(pesel=digits) | Q(nip=digits) | Q(regon=digits) | Q(pesel__startswith=digits))
+            qs = qs.filter(Q(nip=digits) | Q(regon=digits) | digits_prefix_q("pesel", digits))
         else:
             for word in fold(query).split():
                 qs = qs.filter(search_text__contains=word)

@@ -33,3 +33,7 @@ class PopulationConfig(AppConfig):
         from population import menu
 
         menu.register()
+        from core.demo import register_seeder
+        from population.demo import seed_population
+
+        register_seeder("population", seed_population, order=20)

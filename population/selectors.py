@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from core.domain.text import fold
 from core.exceptions import NotFoundOrForbidden
 from core.models import Address
+from core.selectors import digits_prefix_q
 from core.services.audit import audit_log
 from population.models import Registration, Resident
 
@@ -64,7 +65,7 @@ def resident_search(
     if query:
         digits = query.replace(" ", "")
         if digits.isdigit():
-            qs = qs.filter(party__pesel__startswith=digits)
+            qs = qs.filter(digits_prefix_q("party__pesel", digits))
         else:
             for word in fold(query).split():
                 qs = qs.filter(party__search_text__contains=word)

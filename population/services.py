@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ServiceValidationError
 from core.models import Party
 from core.services.audit import audit_log
-from core.services.parties import AddressInput, address_create, address_validate
+from core.services.parties import AddressInput, PartyInput, address_create, address_validate, party_create
 from population.models import Registration, Resident
 
 
@@ -68,6 +68,13 @@ def resident_create(*, actor, party: Party, data: ResidentInput | None = None) -
             raise _fail("party", _("This person is already in the residents register.")) from None
         audit_log(actor=actor, action="resident.created", obj=resident, details={"citizenship": citizenship})
     return resident
+
+
+def resident_create_with_party(*, actor, party_data: PartyInput, data: ResidentInput | None = None) -> Resident:
+    """Enter a person new to the party register and into the residents register: both or neither."""
+    with transaction.atomic():
+        party = party_create(actor=actor, data=party_data)
+        return resident_create(actor=actor, party=party, data=data)
 
 
 def _user(actor):

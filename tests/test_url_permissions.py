@@ -20,6 +20,7 @@ PUBLIC = {
     "api-token": "exchanges credentials for a token; throttled",
     "admin:login": "admin login page",
     "admin:logout": "admin logout",
+    "population:certificate-verify": "printed on certificates: masked data only (initials); 404 for malformed codes",
 }
 
 SAMPLES = {

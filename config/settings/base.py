@@ -154,6 +154,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["core.api.permissions.BackOfficeUser"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PartyKindEnum": "core.models.parties.Party.Kind",
+        "PartyStatusEnum": "core.models.parties.Party.Status",
+        "ResidentStatusEnum": "population.models.residents.Resident.Status",
+        "RegistrationKindEnum": "population.models.residents.Registration.Kind",
+        "CertificateKindEnum": "population.models.certificates.Certificate.Kind",
+        "CentralImportStatusEnum": "population.models.sync.CentralImport.Status",
+        "ReconciliationItemKindEnum": "population.models.sync.ReconciliationItem.Kind",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------------------------
@@ -205,11 +214,18 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every rendering step at INFO; keep its warnings (e.g. a missing font).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Magistrat -------------------------------------------------------------------------------------------------
 MAGISTRAT_OFFICE_NAME = env("MAGISTRAT_OFFICE_NAME", default="Urząd Gminy")
 # The TERC code of the office's gmina (7 digits): registrations of stay must be at addresses in it.
 MAGISTRAT_GMINA_TERC = env("MAGISTRAT_GMINA_TERC", default="1499013")
+# Upload limit for exports of the central PESEL register (bytes); the web server should cap requests too.
+POPULATION_IMPORT_MAX_BYTES = env.int("POPULATION_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 MAGISTRAT_OFFICE_ADDRESS = env("MAGISTRAT_OFFICE_ADDRESS", default="pl. Wolności 1, 05-990 Magistrowo")

@@ -12,7 +12,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from core.api import serializers as s
 from core.api.permissions import require_perms, require_perms_by_method
-from core.models import AuditEvent, Locality, OrgUnit, Street
+from core.models import AuditEvent, Locality, OrgUnit, Party, Street
 from core.selectors import access_party_by_id, party_search
 from core.services.parties import AddressInput, PartyInput, party_create, party_update
 
@@ -47,6 +47,8 @@ class TokenObtainApi(GenericAPIView):
 class PartyListApi(GenericAPIView):
     """List/search parties (GET, core.view_party) or register a new one (POST, core.add_party)."""
 
+    queryset = Party.objects.none()  # for the schema only; reads go through selectors
+
     permission_classes = [
         require_perms_by_method({"GET": ("core.view_party",), "POST": ("core.view_party", "core.add_party")})
     ]
@@ -77,6 +79,8 @@ class PartyListApi(GenericAPIView):
 class PartyDetailApi(GenericAPIView):
     """A party's full details (every read is logged) and changes to them."""
 
+    queryset = Party.objects.none()  # for the schema only; reads go through selectors
+
     permission_classes = [
         require_perms_by_method(
             {
@@ -104,6 +108,8 @@ class PartyDetailApi(GenericAPIView):
 class LocalityListApi(GenericAPIView):
     """TERYT localities (SIMC), filtered by gmina TERC code or name prefix."""
 
+    queryset = Locality.objects.none()  # for the schema only; reads go through selectors
+
     permission_classes = [require_perms("core.access_backoffice")]
     serializer_class = s.LocalitySerializer
 
@@ -123,6 +129,8 @@ class LocalityListApi(GenericAPIView):
 
 class StreetListApi(GenericAPIView):
     """TERYT streets (ULIC) of a locality."""
+
+    queryset = Street.objects.none()  # for the schema only; reads go through selectors
 
     permission_classes = [require_perms("core.access_backoffice")]
     serializer_class = s.StreetSerializer
@@ -145,6 +153,7 @@ class StreetListApi(GenericAPIView):
 
 
 class OrgUnitListApi(GenericAPIView):
+    queryset = OrgUnit.objects.none()  # for the schema only; reads go through selectors
     permission_classes = [require_perms("core.view_orgunit")]
     serializer_class = s.OrgUnitSerializer
 
@@ -156,6 +165,8 @@ class OrgUnitListApi(GenericAPIView):
 
 class AuditEventListApi(GenericAPIView):
     """The audit log, newest first; filter by action prefix, object type and id."""
+
+    queryset = AuditEvent.objects.none()  # for the schema only; reads go through selectors
 
     permission_classes = [require_perms("core.view_auditevent")]
     serializer_class = s.AuditEventSerializer

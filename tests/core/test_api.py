@@ -178,3 +178,14 @@ def test_search_ignores_case_and_polish_diacritics(clerk_api):
     PersonFactory(surname="Zolkiewicz")
     for query in ("zolkiewska", "ŻÓŁKIEWSKA", "lecka malgorzata", "Łęcka"):
         assert [p["id"] for p in clerk_api.get("/api/v1/parties/", {"q": query}).json()["results"]] == [a.pk], query
+
+
+def test_pesel_prefix_search_is_a_range(clerk_api):
+    from core.selectors import digits_prefix_q
+
+    a = PersonFactory(pesel="44051401359")
+    b = PersonFactory(pesel="02270803624")
+    assert [p["id"] for p in clerk_api.get("/api/v1/parties/", {"q": "4405"}).json()["results"]] == [a.pk]
+    assert [p["id"] for p in clerk_api.get("/api/v1/parties/", {"q": "0227080362"}).json()["results"]] == [b.pk]
+    assert str(digits_prefix_q("pesel", "0999")) == "(AND: ('pesel__gte', '0999'), ('pesel__lt', '1000'))"
+    assert str(digits_prefix_q("pesel", "99")) == "(AND: ('pesel__gte', '99'))"

@@ -13,6 +13,14 @@ from core.models import Address, AuditEvent, Locality, OrgUnit, Party, Street, T
 
 
 @pytest.fixture(autouse=True)
+def _core_seed_only(monkeypatch):
+    """These tests are about core's own seed; the apps' seeders (core.demo registry) are tested in their apps."""
+    import core.demo
+
+    monkeypatch.setattr(core.demo, "_seeders", [])
+
+
+@pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):
         yield

@@ -44,7 +44,7 @@ def family(population_clerk, make_address):
 
 
 def test_someone_who_moved_out_on_10_06_is_counted_on_09_06_and_not_after(family, make_address):
-    people, regs = family
+    _people, regs = family
     flat = regs[0].address
 
     assert [r.party.surname for r in residents_at(flat, on=D(2026, 6, 9))] == ["Adamska", "Adamski", "Bednarz"]
@@ -54,7 +54,6 @@ def test_someone_who_moved_out_on_10_06_is_counted_on_09_06_and_not_after(family
 
 
 def test_address_matching_by_teryt_and_numbers(family, make_address, town_street):
-    _people, regs = family
     other_flat = Address(
         locality_id=town_street.locality_id, street_id=town_street.pk, building_number="12", flat_number="4"
     )
