@@ -55,6 +55,7 @@ demo: .venv ## migrate, seed the demo data and run web + worker + beat (Ctrl-C s
 
 bench: .venv ## benchmarks: print figures (BENCH_DATABASE_URL selects the database; see docs/performance.md)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/population.py
 
 lint: .venv ## ruff check + ruff format --check
 	$(BIN)/ruff check .
