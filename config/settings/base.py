@@ -7,6 +7,7 @@ run as separate processes on one machine with nothing installed but Python.
 
 from config.env import BASE_DIR, VAR_DIR, env
 from config.schedule import BEAT_SCHEDULE
+from config.settings.integrations import *  # noqa: F403
 
 DEBUG = env.bool("DEBUG", default=False)
 INSECURE_SECRET_KEY = "django-insecure-magistrat-development-only-key"  # noqa: S105 (dev default; production refuses it)
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "core",
     "population",
     "epuap",
+    "epuap.platform",
+    "epuap.edoreczenia",
     "documents",
     "finance",
     "taxes",

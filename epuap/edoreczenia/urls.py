@@ -1,0 +1,3 @@
+"""URLs of the simulated system (edoreczenia)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Models of the simulated system (added by the ePUAP issue)."""
