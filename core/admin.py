@@ -6,6 +6,19 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.models import Address, AuditChainCheck, AuditEvent, FeeRate, Locality, OrgUnit, Party, Street, TercUnit, User
 
 
+class ReadOnlyAdminMixin:
+    """Rows that change only through services (which validate and audit): the admin shows them, nothing more."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
@@ -24,36 +37,18 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(SimpleHistoryAdmin):
+class PartyAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read-only here: parties change through the back office, whose services validate and audit."""
 
     list_display = ("display_name", "kind", "pesel", "nip", "status")
     list_filter = ("kind", "status")
     search_fields = ("surname", "name", "pesel", "nip", "regon")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Address)
-class AddressAdmin(SimpleHistoryAdmin):
+class AddressAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("one_line", "country")
     raw_id_fields = ("gmina", "locality", "street")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TercUnit)
@@ -78,21 +73,12 @@ class StreetAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only: nobody adds, changes or deletes events here."""
 
     list_display = ("seq", "occurred_at", "actor_label", "action", "object_repr", "ip")
     list_filter = ("action",)
     search_fields = ("object_id", "actor_label", "request_id")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditChainCheck)
