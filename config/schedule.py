@@ -18,9 +18,26 @@ BEAT_SCHEDULE = {
         "task": "population.tasks.expire_temporary_registrations",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Every 15 minutes: the simulated e-Doręczenia deems delivered the messages not collected within 14 days
+    # of arrival (art. 41 ust. 1 pkt 3 u.d.e.); idempotent.
+    "epuap.edoreczenia.deem-due": {
+        "task": "epuap.edoreczenia.tasks.messages_deem_due",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every 5 minutes: a heartbeat proving worker and beat are alive (shown on /healthz details).
     "core.heartbeat": {
         "task": "core.tasks.record_heartbeat",
         "schedule": crontab(minute="*/5"),
+    },
+    # Every 15 minutes: simulated ePUAP — record 7-day reminders, deem delivered letters unopened for 14 days (UPD).
+    "epuap.platform.deliveries-deem-due": {
+        "task": "epuap.platform.tasks.deliveries_deem_due",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Every minute: poll the office's ePUAP boxes (WS-Pull); a lease per box keeps workers from polling one
+    # box twice, a box in backoff after platform errors is skipped (epuap).
+    "epuap.poll-boxes": {
+        "task": "epuap.tasks.poll_boxes",
+        "schedule": crontab(minute="*"),
     },
 }

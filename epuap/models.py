@@ -1,1 +1,135 @@
-"""Models of the epuap app (added by the issue that builds this domain)."""
+"""Tables of the office's ePUAP adapter (client side).
+
+The simulated platform (``epuap.platform``) and e-Doręczenia (``epuap.edoreczenia``) have their own tables;
+these are the office's: documents received from the office's boxes and the polling state of each box.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundDocument(models.Model):
+    """One document fetched from a box with WS-Pull, stored byte-exact with its verdicts.
+
+    Idempotency key: (box_address, skrot, platform_document_id) — the platform returns the head of the
+    queue until it is confirmed, so a poll that crashed after storing finds the row and only confirms.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        QUARANTINED = "quarantined", _("Quarantined")
+        REJECTED = "rejected", _("Rejected")
+        RELEASED = "released", _("Released from quarantine")
+
+    class SignatureVerdict(models.TextChoices):
+        VALID = "valid", _("Valid signature")
+        INVALID = "invalid", _("Invalid signature")
+        UNSIGNED = "unsigned", _("Unsigned")
+        NOT_CHECKED = "not_checked", _("Not checked")
+
+    class ValidationVerdict(models.TextChoices):
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid")
+
+    class NoticeChannel(models.TextChoices):
+        NONE = "", _("None")
+        EPUAP = "epuap", _("ePUAP (skrytka)")
+        PAPER = "paper", _("Paper letter needed")
+
+    box_address = models.CharField(_("box address"), max_length=200)
+    platform_document_id = models.CharField(_("platform document id"), max_length=200, blank=True)
+    skrot = models.CharField(_("digest (skrót)"), max_length=64)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    mime_type = models.CharField(_("file type"), max_length=100, blank=True)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+
+    # danePodmiotu / daneNadawcy
+    sender_identifier = models.CharField(_("sender identifier"), max_length=200, blank=True)
+    sender_person_type = models.CharField(max_length=10, blank=True)
+    sender_first_name = models.CharField(max_length=200, blank=True)
+    sender_name = models.CharField(_("sender name"), max_length=300, blank=True)
+    sender_nip = models.CharField(max_length=20, blank=True)
+    sender_pesel = models.CharField(max_length=20, blank=True)
+    sender_regon = models.CharField(max_length=20, blank=True)
+    sender_consent = models.BooleanField(default=False)
+    sender_user = models.CharField(max_length=200, blank=True)
+    sender_system = models.CharField(max_length=200, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reply_address = models.CharField(_("reply address"), max_length=200, blank=True)
+    is_test = models.BooleanField(default=False)
+    extra_data = models.BinaryField(blank=True, default=b"")
+    upp_reference = models.CharField(_("UPP reference"), max_length=200, blank=True)
+
+    form_namespace = models.CharField(_("form namespace"), max_length=300, blank=True)
+    form_code = models.CharField(_("form"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+
+    signature_verdict = models.CharField(max_length=20, choices=SignatureVerdict.choices)
+    signer_subject = models.CharField(max_length=500, blank=True)
+    signing_time = models.DateTimeField(null=True, blank=True)
+    signature_reason = models.TextField(blank=True)
+    validation_verdict = models.CharField(max_length=20, choices=ValidationVerdict.choices)
+    validation_reason = models.TextField(blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
+    quarantine_codes = models.JSONField(default=list, blank=True)
+    quarantine_reason = models.TextField(_("quarantine reason"), blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    # The message telling the sender why the document was rejected.
+    notice_channel = models.CharField(max_length=10, choices=NoticeChannel.choices, blank=True, default="")
+    notice_reference = models.CharField(max_length=200, blank=True)
+    notice_upp_reference = models.CharField(max_length=200, blank=True)
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    notice_error = models.TextField(blank=True)
+
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound document")
+        verbose_name_plural = _("inbound documents")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["box_address", "skrot", "platform_document_id"], name="epuap_inbound_unique_pull"
+            )
+        ]
+        permissions = [
+            ("decide_quarantine", "Can release or reject quarantined documents"),
+            ("view_adapter_status", "Can view the ePUAP adapter status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.skrot} ({self.box_address})"
+
+
+class PollState(models.Model):
+    """Polling state of one box: the lease that serialises workers, the backoff after platform errors."""
+
+    box_address = models.CharField(_("box address"), max_length=200, unique=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.CharField(max_length=100, blank=True)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    queue_depth = models.IntegerField(null=True, blank=True)
+    documents_received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("box poll state")
+        verbose_name_plural = _("box poll states")
+        ordering = ["box_address"]
+
+    def __str__(self) -> str:
+        return self.box_address

@@ -20,7 +20,24 @@ PUBLIC = {
     "api-token": "exchanges credentials for a token; throttled",
     "admin:login": "admin login page",
     "admin:logout": "admin logout",
+    "edoreczenia:token": "simulated e-Doręczenia: client-assertion login (RFC 7523), refuses without a valid JWT",
+    "edoreczenia:jwks": "simulated e-Doręczenia: the public key that verifies evidences",
+    **{
+        f"edoreczenia:{name}": "simulated e-Doręczenia API: its own bearer tokens (401 without one), not sessions"
+        for name in (
+            "messages",
+            "message",
+            "message-evidences",
+            "evidence",
+            "attachment",
+            "bae-addresses",
+            "bae-search",
+        )
+    },
     "population:certificate-verify": "printed on certificates: masked data only (initials); 404 for malformed codes",
+    "epuap_platform:ws-pull": "simulated ePUAP SOAP service: authenticated by WS-Security instead",
+    "epuap_platform:ws-skrytka": "simulated ePUAP SOAP service: authenticated by WS-Security instead",
+    "epuap_platform:ws-doreczyciel": "simulated ePUAP SOAP service: authenticated by WS-Security instead",
 }
 
 SAMPLES = {

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Podmiot(models.Model):
-    """An ePUAP account: a public body (typOsoby P) or a person (F). Its data become ``danePodmiotu`` of sent documents."""
+    """An ePUAP account: a public body (typOsoby P) or a person (F); its data become ``danePodmiotu``."""
 
     identifier = models.CharField(_("identifier"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=300)
