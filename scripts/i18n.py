@@ -1,5 +1,6 @@
 """Translations without GNU gettext: compile and check the project's .po catalogues with polib.
 
+    python scripts/i18n.py tidy      drop stale "#|" lines from translated entries
     python scripts/i18n.py compile   every locale/*/LC_MESSAGES/*.po → the .mo next to it
     python scripts/i18n.py check     exit 1 listing entries that are untranslated, fuzzy, or whose
                                      python-format placeholders differ between msgid and msgstr
@@ -95,7 +96,34 @@ def check_catalogue(path: Path) -> list[Problem]:
         reason = _placeholder_problem(entry)
         if reason:
             problems.append(Problem(path, entry.linenum, entry.msgid, reason))
+            continue
+        if entry.msgid_plural and len(entry.msgstr_plural) != _nplurals(po):
+            problems.append(Problem(path, entry.linenum, entry.msgid, f"needs {_nplurals(po)} plural forms"))
+            continue
+        if entry.previous_msgid or entry.previous_msgid_plural or entry.previous_msgctxt:
+            # "#| msgid ..." lines on a translated entry: msgmerge (makemessages) rejects some of them.
+            problems.append(Problem(path, entry.linenum, entry.msgid, "stale '#|' previous-msgid lines (run: tidy)"))
     return problems
+
+
+def _nplurals(po: polib.POFile) -> int:
+    match = re.search(r"nplurals\s*=\s*(\d+)", po.metadata.get("Plural-Forms", ""))
+    return int(match.group(1)) if match else 2
+
+
+def tidy(locale_dir: Path = LOCALE_DIR) -> int:
+    """Drop '#|' previous-msgid lines from entries that are no longer fuzzy; return how many were cleaned."""
+    cleaned = 0
+    for path in catalogues(locale_dir):
+        po = polib.pofile(str(path))
+        for entry in po:
+            if "fuzzy" not in entry.flags and (
+                entry.previous_msgid or entry.previous_msgid_plural or entry.previous_msgctxt
+            ):
+                entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+                cleaned += 1
+        po.save()
+    return cleaned
 
 
 def check(locale_dir: Path = LOCALE_DIR) -> list[Problem]:
@@ -143,13 +171,16 @@ def ensure_compiled(locale_dir: Path = LOCALE_DIR) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["compile", "check"])
+    parser.add_argument("command", choices=["compile", "check", "tidy"])
     parser.add_argument("--locale-dir", type=Path, default=LOCALE_DIR, help="default: %(default)s")
     args = parser.parse_args(argv)
 
     if not catalogues(args.locale_dir):
         print(f"No .po files under {args.locale_dir}", file=sys.stderr)
         return 1
+    if args.command == "tidy":
+        print(f"cleaned {tidy(args.locale_dir)} entries")
+        return 0
     if args.command == "compile":
         for mo_path in compile_catalogues(args.locale_dir):
             print(f"compiled {mo_path}")
