@@ -47,15 +47,19 @@ FORCE:
 test: .venv ## run the test suite in 2 processes (extra arguments: PYTEST_ARGS="...")
 	$(BIN)/pytest -n 2 --dist loadscope $(PYTEST_ARGS)
 
-demo: .venv ## migrate, seed the demo data and run web + worker + beat (Ctrl-C stops)
+demo: .venv ## migrate, seed the demo data (incl. the ePUAP/e-Doręczenia simulations) and run web + worker + beat (Ctrl-C stops)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) epuap_pki init
+	$(MANAGE) epuap_platform_setup
+	$(MANAGE) edoreczenia_setup
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/python scripts/demo.py
 
 bench: .venv ## benchmarks: print figures (BENCH_DATABASE_URL selects the database; see docs/performance.md)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/population.py
+	$(BIN)/python bench/epuap_ingest.py
 
 lint: .venv ## ruff check + ruff format --check
 	$(BIN)/ruff check .

@@ -40,4 +40,15 @@ BEAT_SCHEDULE = {
         "task": "epuap.tasks.poll_boxes",
         "schedule": crontab(minute="*"),
     },
+    # Every 5 minutes: read the e-Doręczenia evidences of the office's sent letters and record their legal
+    # delivery (receipt, or deemed on day 14) — epuap.dispatch; idempotent.
+    "epuap.edoreczenia-poll-dispatches": {
+        "task": "epuap.tasks.edoreczenia_poll_dispatches",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every minute: hand delivery results (DeliveryEvent outbox) to the handlers other apps registered; once each.
+    "epuap.deliver-events": {
+        "task": "epuap.tasks.deliver_events",
+        "schedule": crontab(minute="*"),
+    },
 }

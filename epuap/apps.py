@@ -23,3 +23,15 @@ class EpuapConfig(AppConfig):
                 "epuap-inbound", _("ePUAP inbox"), "epuap:inbound-list", "epuap.view_inbounddocument", 40
             )
         )
+        from core.demo import register_seeder
+        from epuap.demo import seed_epuap
+
+        register_seeder("epuap", seed_epuap, order=30)
+        dispatch_perms = ("epuap.view_dispatch",)
+        roles.grant(roles.REGISTRY_CLERK, *dispatch_perms)
+        roles.grant(roles.ADMINISTRATOR, *dispatch_perms)
+        navigation.register(
+            navigation.MenuItem(
+                "epuap-dispatches", _("Outgoing dispatches"), "epuap:dispatch-list", "epuap.view_dispatch", 41
+            )
+        )

@@ -133,3 +133,112 @@ class PollState(models.Model):
 
     def __str__(self) -> str:
         return self.box_address
+
+
+class Dispatch(models.Model):
+    """One outgoing letter to a party, with the channel chosen (art. 144 §1a O.p.) and its delivery tracking.
+
+    State changes go only through :func:`epuap.dispatch.dispatch_transition` (``ALLOWED_TRANSITIONS``).
+    ``delivered_at`` / ``delivered_on`` are the LEGAL delivery moment and date (UPD DataOdbioru, the e-Doręczenia
+    evidence's eventDate — receipt or deemed), never the moment the office learned of it.
+    """
+
+    class Channel(models.TextChoices):
+        EDORECZENIA = "edoreczenia", _("e-Doręczenia")
+        EPUAP = "epuap", _("ePUAP (delivery against UPD)")
+        PAPER = "paper", _("Paper (post)")
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Created")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        DEEMED_DELIVERED = "deemed_delivered", _("Deemed delivered")
+        FAILED = "failed", _("Failed")
+        AWAITING_PAPER = "awaiting_paper", _("Awaiting paper dispatch")
+        SENT_PAPER = "sent_paper", _("Sent by post")
+
+    party = models.ForeignKey("core.Party", verbose_name=_("party"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, db_index=True)
+    channel_reason = models.TextField(_("why this channel"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CREATED, db_index=True)
+    recipient_address = models.CharField(_("recipient address"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    file_name = models.CharField(_("file name"), max_length=255)
+    mime_type = models.CharField(_("file type"), max_length=100)
+    content = models.BinaryField(_("content"))  # exactly what was sent (signed, for ePUAP)
+    sha256 = models.CharField(max_length=64)
+    case_id = models.CharField(_("case"), max_length=200, blank=True, db_index=True)
+    document_id = models.CharField(_("document"), max_length=200, blank=True, db_index=True)
+    sender_reference = models.CharField(_("our reference"), max_length=200, blank=True)
+    # e-Doręczenia MessageId, or the ePUAP identyfikatorDokumentu returned by dorecz (matched by the UPD).
+    external_id = models.CharField(_("platform identifier"), max_length=200, blank=True, db_index=True)
+    order_id = models.CharField(_("delivery order (identyfikatorZlecenia)"), max_length=200, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submission_evidence = models.TextField(_("submission evidence (JWS)"), blank=True)
+    delivered_at = models.DateTimeField(_("legal delivery moment"), null=True, blank=True)
+    delivered_on = models.DateField(_("legal delivery date"), null=True, blank=True)
+    delivery_evidence = models.TextField(_("delivery evidence (JWS)"), blank=True)
+    upd = models.ForeignKey(
+        InboundDocument, verbose_name=_("UPD"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    error = models.TextField(_("error"), blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("outgoing dispatch")
+        verbose_name_plural = _("outgoing dispatches")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["channel", "status"], name="epuap_dispatch_track_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_channel_display()})"
+
+
+class DispatchTransition(models.Model):
+    """One state change of a dispatch: the timeline shown in the back office."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField(_("event time"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.CharField(_("actor"), max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("dispatch transition")
+        verbose_name_plural = _("dispatch transitions")
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_id}: {self.from_status} → {self.to_status}"
+
+
+class DeliveryEvent(models.Model):
+    """Outbox: a dispatch was delivered (or deemed delivered). Written in the transaction of the transition;
+    :func:`epuap.events.deliver_events` hands it to the registered handlers and marks it processed."""
+
+    dispatch = models.OneToOneField(Dispatch, on_delete=models.PROTECT, related_name="delivery_event")
+    channel = models.CharField(max_length=20)
+    delivered_on = models.DateField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    deemed = models.BooleanField(default=False)
+    case_id = models.CharField(max_length=200, blank=True)
+    document_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"dispatch {self.dispatch_id} delivered {self.delivered_on}"

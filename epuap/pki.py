@@ -8,6 +8,7 @@ office's real ePUAP system certificate, configured separately.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -221,11 +222,23 @@ def _default_dir(directory: Path | None) -> Path:
 
 
 def load_credential(name: str, directory: Path | None = None) -> Credential:
+    """The credential ``name`` from the directory. Cached per file version: parsing an RSA key costs ~40 ms,
+    and the platform and the adapter sign every message (see docs/performance.md)."""
     d = _default_dir(directory)
     key_path, cert_path = d / f"{name}.key", d / f"{name}.crt"
     if not key_path.exists() or not cert_path.exists():
         raise FileNotFoundError(f"no test credential {name!r} in {d} (run: manage.py epuap_pki init)")
-    return Credential(name=name, key_pem=key_path.read_bytes(), cert_pem=cert_path.read_bytes())
+    key_stat, cert_stat = key_path.stat(), cert_path.stat()
+    return _load_credential_cached(
+        name, str(key_path), str(cert_path), (key_stat.st_mtime_ns, key_stat.st_size, cert_stat.st_mtime_ns)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _load_credential_cached(name: str, key_path: str, cert_path: str, _version: tuple) -> Credential:
+    credential = Credential(name=name, key_pem=Path(key_path).read_bytes(), cert_pem=Path(cert_path).read_bytes())
+    credential.private_key  # noqa: B018  (parse once, here)
+    return credential
 
 
 def ca_certificate(directory: Path | None = None) -> x509.Certificate:

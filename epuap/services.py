@@ -315,6 +315,10 @@ def box_poll(*, box_address: str, transport=None, now: datetime.datetime | None 
             if pulled is None:
                 break
             doc, created = inbound_store(box_address=box_address, pulled=pulled)
+            # A UPD of one of our dispatches records its delivery (idempotent; also for a document found again).
+            from epuap.dispatch import upd_receive
+
+            upd_receive(document=doc)
             result.document_ids.append(doc.pk)
             if created:
                 result.stored += 1

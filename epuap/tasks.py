@@ -16,3 +16,20 @@ def poll_boxes(self, box_addresses: list[str] | None = None) -> dict[str, str]:
 
     addresses = box_addresses or list(settings.EPUAP_BOXES)
     return {address: box_poll(box_address=address).outcome for address in addresses}
+
+
+@shared_task(name="epuap.tasks.edoreczenia_poll_dispatches", bind=True, acks_late=True)
+def edoreczenia_poll_dispatches(self) -> dict[str, int]:
+    """Every 5 minutes (config/schedule.py): read the evidences of sent e-Doręczenia dispatches and record
+    deliveries (receipt or deemed) with their legal date. Idempotent."""
+    from epuap.dispatch import edoreczenia_poll_dispatches as poll
+
+    return poll()
+
+
+@shared_task(name="epuap.tasks.deliver_events", bind=True, acks_late=True)
+def deliver_events(self) -> int:
+    """Every minute (config/schedule.py): hand undelivered DeliveryEvents to the registered handlers (once each)."""
+    from epuap.events import deliver_events as deliver
+
+    return deliver()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from epuap import views
+from epuap import dispatch_views, views
 
 app_name = "epuap"
 
@@ -14,4 +14,11 @@ urlpatterns = [
     path("inbound/<int:pk>/original/", views.InboundDownloadView.as_view(), name="inbound-download"),
     path("inbound/<int:pk>/release/", views.InboundReleaseView.as_view(), name="inbound-release"),
     path("inbound/<int:pk>/reject/", views.InboundRejectView.as_view(), name="inbound-reject"),
+    path("dispatches/", dispatch_views.DispatchListView.as_view(), name="dispatch-list"),
+    path("dispatches/<int:pk>/", dispatch_views.DispatchDetailView.as_view(), name="dispatch-detail"),
+    path(
+        "dispatches/<int:pk>/<str:what>/",
+        dispatch_views.DispatchFileView.as_view(),
+        name="dispatch-file",
+    ),
 ]

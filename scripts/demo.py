@@ -9,7 +9,9 @@ Each child's output is shown line by line, prefixed with its name. Ctrl-C (SIGIN
 three (SIGTERM, a grace period, then SIGKILL; a second Ctrl-C kills at once) and exits 0. If one of them
 dies on its own, the others are stopped and the exit status is 1.
 
-Environment: DEMO_PORT (default 8000), DEMO_STOP_TIMEOUT (seconds, default 10).
+Environment: DEMO_PORT (default 8000), DEMO_STOP_TIMEOUT (seconds, default 10). The children get
+EPUAP_SIMULATION_BASE_URL=http://127.0.0.1:DEMO_PORT (unless set), so the ePUAP/e-Doręczenia adapters talk to the
+simulations served by this demo's web server.
 """
 
 from __future__ import annotations
@@ -255,8 +257,26 @@ def banner_lines(url: str) -> list[str]:
         f'  demo logins (password "{DEMO_PASSWORD}" for all):',
     ]
     lines += [f"    {login:<12} {role}" for login, role in DEMO_LOGINS]
-    lines += ["  Ctrl-C stops web, worker and beat.", ""]
+    lines += [
+        "  ePUAP (simulated): the resident's side of the platform at "
+        f"{url}sim/epuap/; the office's inbound queue at {url}epuap/ (login kancelaria).",
+        "    seed_demo queued a few signed documents from test residents (one with a broken signature); the",
+        "    worker polls the office's box every minute, so they appear in /epuap/ within a minute or two.",
+        "  Ctrl-C stops web, worker and beat.",
+        "",
+    ]
     return lines
+
+
+def demo_environment(port: int, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The children's environment: the adapter must reach the simulated ePUAP/e-Doręczenia on the demo server.
+
+    EPUAP_SIMULATION_BASE_URL (from which the EPUAP_*_URL and EDORECZENIA_*_URL defaults derive) is set to
+    http://127.0.0.1:DEMO_PORT unless the environment sets it already.
+    """
+    env = dict(os.environ if environ is None else environ)
+    env.setdefault("EPUAP_SIMULATION_BASE_URL", f"http://{HOST}:{port}")
+    return env
 
 
 def announce_when_ready(supervisor: Supervisor, url: str, timeout: float = 90.0) -> None:
@@ -327,7 +347,14 @@ def main() -> int:
     prepare_filesystem_broker()
 
     url = f"http://{HOST}:{port}/"
-    supervisor = Supervisor(demo_commands(port), env=dict(os.environ), cwd=BASE_DIR, stop_timeout=stop_timeout)
+    env = demo_environment(port)
+    if env["EPUAP_SIMULATION_BASE_URL"].rstrip("/") != f"http://{HOST}:{port}":
+        print(
+            f"demo: warning: EPUAP_SIMULATION_BASE_URL={env['EPUAP_SIMULATION_BASE_URL']} is not this demo's server, "
+            "so the ePUAP poll will not reach the demo's simulated platform.",
+            file=sys.stderr,
+        )
+    supervisor = Supervisor(demo_commands(port), env=env, cwd=BASE_DIR, stop_timeout=stop_timeout)
     supervisor.install_signal_handlers()
     threading.Thread(target=announce_when_ready, args=(supervisor, url), name="announce", daemon=True).start()
     return supervisor.run()

@@ -38,6 +38,24 @@ PUBLIC = {
     "epuap_platform:ws-pull": "simulated ePUAP SOAP service: authenticated by WS-Security instead",
     "epuap_platform:ws-skrytka": "simulated ePUAP SOAP service: authenticated by WS-Security instead",
     "epuap_platform:ws-doreczyciel": "simulated ePUAP SOAP service: authenticated by WS-Security instead",
+    "epuap_platform:resident-identity": "simulated ePUAP test environment: the simulated profil zaufany login page",
+    "epuap_platform:resident-logout": "simulated ePUAP: logging out of the platform's own session",
+    **{
+        f"epuap_platform:{name}": "simulated ePUAP resident pages: the platform's own session (simulated profil "
+        "zaufany), redirect to its identity page without it; only the resident's own box (404 otherwise)"
+        for name in (
+            "resident-home",
+            "resident-form",
+            "resident-sent",
+            "resident-sent-detail",
+            "resident-sent-download",
+            "resident-upp-download",
+            "resident-inbox",
+            "resident-delivery",
+            "resident-delivery-open",
+            "resident-delivery-download",
+        )
+    },
 }
 
 SAMPLES = {

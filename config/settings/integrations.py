@@ -47,3 +47,9 @@ EDORECZENIA_SIM_ASSERTION_MAX_LIFETIME = env.int("EDORECZENIA_SIM_ASSERTION_MAX_
 EDORECZENIA_SIM_MAX_MESSAGE_BYTES = env.int("EDORECZENIA_SIM_MAX_MESSAGE_BYTES", default=EPUAP_MAX_DOCUMENT_BYTES)
 EDORECZENIA_SIM_DEEMED_DAYS = env.int("EDORECZENIA_SIM_DEEMED_DAYS", default=14)
 EDORECZENIA_SIM_TOKEN_AUDIENCE = env("EDORECZENIA_SIM_TOKEN_AUDIENCE", default="")
+# The office's e-Doręczenia client (adapter): the platform's base URL (UA API under /ua/v1, search under /se/v1),
+# the token endpoint, the assertion audience ("" = the token URL) and the JWKS that verifies evidences.
+EDORECZENIA_BASE_URL = env("EDORECZENIA_BASE_URL", default=EPUAP_SIMULATION_BASE_URL + "/sim/edoreczenia").rstrip("/")
+EDORECZENIA_TOKEN_URL = env("EDORECZENIA_TOKEN_URL", default=EDORECZENIA_BASE_URL + "/auth/token")
+EDORECZENIA_ASSERTION_AUDIENCE = env("EDORECZENIA_ASSERTION_AUDIENCE", default="")
+EDORECZENIA_JWKS_URL = env("EDORECZENIA_JWKS_URL", default=EDORECZENIA_BASE_URL + "/.well-known/jwks.json")

@@ -479,3 +479,69 @@ def platform_setup(*, residents: int = 3) -> dict[str, Podmiot]:
             certificate_register(podmiot=resident, cert=creds[name].certificate)
             created[name] = resident
     return created
+
+
+# ---------------------------------------------------------------- the resident's side (web UI of the platform)
+
+NS_PPZP = "http://crd.gov.pl/xml/schematy/ppzp/"
+NS_OSO_2009_03 = "http://crd.gov.pl/xml/schematy/osoba/2009/03/06/"
+
+
+def office_box_address() -> str:
+    """The office's box the resident's forms go to (the first configured box of the office's podmiot)."""
+    for address in settings.EPUAP_BOXES:
+        if address.strip("/").split("/")[0] == settings.EPUAP_PODMIOT:
+            return address
+    return box_address(settings.EPUAP_PODMIOT, "skrytka")
+
+
+def resident_box(resident: Podmiot) -> Box:
+    return Box.objects.get(podmiot=resident, name=RESIDENT_BOX)
+
+
+def podpis_zp_xml(*, first_name: str, surname: str, pesel: str, account: str) -> bytes:
+    """Old-style profil zaufany signer data (``ppZP:PodpisZP``) for ``xades:ClaimedRole``."""
+    root = etree.Element(f"{{{NS_PPZP}}}PodpisZP", nsmap={"ppZP": NS_PPZP, "os": NS_OSO_2009_03})
+    osoba = etree.SubElement(etree.SubElement(root, f"{{{NS_PPZP}}}DaneZP"), f"{{{NS_PPZP}}}DaneZPOsobyFizycznej")
+    etree.SubElement(osoba, f"{{{NS_OSO_2009_03}}}Nazwisko", rodzajCzlonu="pierwszy").text = surname
+    etree.SubElement(osoba, f"{{{NS_OSO_2009_03}}}Imie").text = first_name
+    etree.SubElement(osoba, f"{{{NS_OSO_2009_03}}}PESEL").text = pesel
+    etree.SubElement(osoba, f"{{{NS_PPZP}}}IdKontaUzytkownikaEpuap").text = account
+    return etree.tostring(root, encoding="UTF-8")
+
+
+def resident_document_send(
+    *,
+    resident: Podmiot,
+    document: bytes,
+    file_name: str,
+    first_name: str,
+    surname: str,
+    pesel: str,
+    now: datetime.datetime | None = None,
+) -> SubmitResult:
+    """Sign the resident's CRD document (XAdES-BES with the resident's test credential and PodpisZP data as the
+    claimed role) and submit it to the office's box the way WS-Skrytka ``nadaj`` does; returns the UPP."""
+    credential = pki.load_credential(resident.identifier, directory=pki_dir())
+    claimed = podpis_zp_xml(first_name=first_name, surname=surname, pesel=pesel, account=resident.identifier)
+    signed = xades.sign(document, credential, claimed_role_xml=claimed)
+    return document_submit(
+        sender=resident,
+        box_address=office_box_address(),
+        content=signed,
+        file_name=file_name,
+        mime_type="text/xml",
+        reply_address=resident_box(resident).address,
+        sender_user=resident.identifier,
+        now=now,
+    )
+
+
+def resident_sent_documents(resident: Podmiot):
+    """Documents the resident sent (not the UPDs the platform files on the resident's behalf), newest first."""
+    return (
+        QueuedDocument.objects.filter(sender_identifier=resident.identifier)
+        .exclude(sender_system=PLATFORM_SYSTEM)
+        .select_related("box", "upp")
+        .order_by("-sent_at", "-id")
+    )
