@@ -241,7 +241,7 @@ class EpuapClient:
         if payload.tag == f"{{{NS_SOAP}}}Fault":
             raise self._fault(payload)
         try:
-            wssecurity.verify_envelope(raw, trusted=self.platform_certificates, max_bytes=limit)
+            wssecurity.verify_envelope(raw, trusted=self.platform_certificates, max_bytes=limit, parsed=root)
         except wssecurity.WsSecurityError as exc:
             raise ResponseSignatureInvalid(f"response signature rejected: {exc}") from exc
         return payload

@@ -105,6 +105,16 @@ def sign_envelope(
 ) -> bytes:
     """Add a WS-Security header signing the Body (and a 5-minute Timestamp) with ``credential``."""
     root = safe_parse(envelope, max_bytes=envelope_limit())
+    return etree.tostring(
+        sign_tree(root, credential, timestamp=timestamp, now=now), xml_declaration=True, encoding="UTF-8"
+    )
+
+
+def sign_tree(
+    root: etree._Element, credential: Credential, *, timestamp: bool = True, now: datetime.datetime | None = None
+) -> etree._Element:
+    """:func:`sign_envelope` on an Envelope built in memory (no serialise-and-parse round trip); ``root`` is
+    signed in place and returned."""
     if root.tag != _q(SOAP_NS, "Envelope"):
         raise WsSecurityError("not a SOAP 1.1 Envelope")
     body = root.find(_q(SOAP_NS, "Body"))
@@ -148,7 +158,7 @@ def sign_envelope(
     str_ = etree.SubElement(key_info, _q(WSSE_NS, "SecurityTokenReference"))
     str_.set(_WSU_ID, f"STR-{uuid.uuid4()}")
     etree.SubElement(str_, _q(WSSE_NS, "Reference"), URI=f"#{token_id}", ValueType=X509V3)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return root
 
 
 def _id_map(root: etree._Element) -> dict[str, etree._Element]:
@@ -215,21 +225,26 @@ def verify_envelope(
     trusted: Sequence[x509.Certificate] | Callable[[x509.Certificate], bool],
     now: datetime.datetime | None = None,
     max_bytes: int | None = None,
+    parsed: etree._Element | None = None,
 ) -> x509.Certificate:
     """Check the WS-Security signature of a SOAP 1.1 envelope; return the signer's certificate.
 
     ``max_bytes`` bounds the envelope (default: envelope_limit(), room for a base64 document of
-    EPUAP_MAX_DOCUMENT_BYTES plus headers).
+    EPUAP_MAX_DOCUMENT_BYTES plus headers). ``parsed``: the caller's own parse of exactly ``envelope`` with
+    :func:`epuap.xmlsafe.parse` under the same limit (unmodified) — saves parsing the envelope a second time.
 
     Raises :class:`WsSecurityError` if the XML is unacceptable, the signature is missing, does not cover the
     Body, a digest or the signature value does not match, the certificate is not trusted or expired, or the
     Timestamp has expired.
     """
     now = now or datetime.datetime.now(datetime.UTC)
-    try:
-        root = safe_parse(envelope, max_bytes=max_bytes or envelope_limit())
-    except XmlRejected as exc:
-        raise WsSecurityError(f"unacceptable XML: {exc.reason}") from exc
+    if parsed is not None:
+        root = parsed
+    else:
+        try:
+            root = safe_parse(envelope, max_bytes=max_bytes or envelope_limit())
+        except XmlRejected as exc:
+            raise WsSecurityError(f"unacceptable XML: {exc.reason}") from exc
     if root.tag != _q(SOAP_NS, "Envelope"):
         raise WsSecurityError("not a SOAP 1.1 Envelope")
     bodies = root.findall(_q(SOAP_NS, "Body"))

@@ -62,7 +62,9 @@ def audit_log(
         object_id = object_id or obj.pk
         object_repr = object_repr or str(obj)
     user = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
+    # No savepoint of its own: inside a service's transaction a failure here must fail the whole change anyway
+    # (a change never commits without its event), and two round trips per event are saved.
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         event = AuditEvent(
             seq=head.seq + 1,

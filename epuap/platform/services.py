@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -100,9 +101,25 @@ def certificate_register(*, podmiot: Podmiot, cert: x509.Certificate | str | byt
     return row
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_certificate(pem: str) -> x509.Certificate:
+    """A registered certificate parsed once per process; keyed by the exact PEM, so a changed or newly
+    registered certificate is parsed afresh and a removed one is simply no longer asked for."""
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
 def trusted_certificates(podmiot_identifier: str) -> list[x509.Certificate]:
     rows = PodmiotCertificate.objects.filter(podmiot__identifier=podmiot_identifier).values_list("pem", flat=True)
-    return [x509.load_pem_x509_certificate(pem.encode()) for pem in rows]
+    return [_parsed_certificate(pem) for pem in rows]
+
+
+def podmiot_with_certificates(podmiot_identifier: str) -> tuple[Podmiot | None, list[x509.Certificate]]:
+    """The podmiot and its registered certificates (read from the database on every call, parsed from a cache) in
+    one query; ``(None, [])`` for an unknown podmiot or one without a registered certificate."""
+    rows = list(PodmiotCertificate.objects.filter(podmiot__identifier=podmiot_identifier).select_related("podmiot"))
+    if not rows:
+        return None, []
+    return rows[0].podmiot, [_parsed_certificate(row.pem) for row in rows]
 
 
 def box_get(address: str) -> Box:
@@ -112,12 +129,16 @@ def box_get(address: str) -> Box:
         raise PlatformError(KOD_NO_BOX, f"Skrytka o adresie {address} nie istnieje.") from None
 
 
-def box_for_owner(*, podmiot_identifier: str, box_name: str, address: str) -> Box:
-    """The box a WS-Pull request names (adresSkrytki, else /podmiot/nazwaSkrytki); it must belong to the podmiot."""
-    box = box_get(address or box_address(podmiot_identifier, box_name))
+def _check_owner(box: Box, *, podmiot_identifier: str, box_name: str) -> Box:
     if box.podmiot.identifier != podmiot_identifier or (box_name and box.name != box_name):
         raise PlatformError(KOD_NO_ACCESS, "Skrytka nie należy do podmiotu lub nazwa skrytki nie zgadza się z adresem.")
     return box
+
+
+def box_for_owner(*, podmiot_identifier: str, box_name: str, address: str) -> Box:
+    """The box a WS-Pull request names (adresSkrytki, else /podmiot/nazwaSkrytki); it must belong to the podmiot."""
+    box = box_get(address or box_address(podmiot_identifier, box_name))
+    return _check_owner(box, podmiot_identifier=podmiot_identifier, box_name=box_name)
 
 
 def _new_id() -> str:
@@ -179,7 +200,9 @@ def document_enqueue(
 
 
 def _pending(box: Box):
-    return QueuedDocument.objects.filter(box=box, confirmed_at__isnull=True).order_by("id")
+    # FIFO by id. Ordered as the (box, confirmed_at, id) index is (the same order under these filters) so that
+    # PostgreSQL reads the head from that index instead of sorting the box's whole queue.
+    return QueuedDocument.objects.filter(box=box, confirmed_at__isnull=True).order_by("box_id", "confirmed_at", "id")
 
 
 def pull_pending_count(box: Box) -> int:
@@ -191,6 +214,20 @@ def pull_head(box: Box) -> QueuedDocument | None:
     return _pending(box).first()
 
 
+def _owner_head(*, podmiot_identifier: str, box_name: str, address: str) -> tuple[Box, QueuedDocument | None]:
+    """(box, head of its queue) for a WS-Pull request: :func:`box_for_owner` followed by :func:`pull_head`.
+
+    Two simple queries on purpose: reading the head joined with its box by address makes PostgreSQL sort the
+    whole pending queue instead of walking the (box, confirmed_at, id) index."""
+    box = box_for_owner(podmiot_identifier=podmiot_identifier, box_name=box_name, address=address)
+    return box, pull_head(box)
+
+
+def pull_head_for_owner(*, podmiot_identifier: str, box_name: str, address: str) -> tuple[Box, QueuedDocument | None]:
+    """``pobierzNastepny``: the box the request names (it must belong to the podmiot) and the head of its queue."""
+    return _owner_head(podmiot_identifier=podmiot_identifier, box_name=box_name, address=address)
+
+
 def skrot(content: bytes) -> str:
     """Base64 of the SHA-1 of the exact document bytes, as ``potwierdzOdebranie`` expects it."""
     return base64.b64encode(hashlib.sha1(bytes(content)).digest()).decode("ascii")  # noqa: S324 — protocol-mandated
@@ -198,15 +235,40 @@ def skrot(content: bytes) -> str:
 
 def pull_confirm(box: Box, digest: str, *, now: datetime.datetime | None = None) -> QueuedDocument:
     """Confirm the head of the queue; ``digest`` must be the skrot of its exact bytes. Removes it from the queue."""
-    with transaction.atomic():
-        head = _pending(box).select_for_update().first()
-        if head is None:
-            raise PlatformError(KOD_WRONG_DIGEST, "Brak dokumentów do potwierdzenia.")
-        if digest.strip() != skrot(head.content):
-            raise PlatformError(KOD_WRONG_DIGEST, "Skrót nie odpowiada dokumentowi oczekującemu w kolejce.")
-        head.confirmed_at = now or timezone.now()
-        head.save(update_fields=["confirmed_at"])
+    while True:
+        head = _pending(box).first()
+        confirmed = _confirm_head(head, digest, now=now)
+        if confirmed is not None:
+            return confirmed
+
+
+def _confirm_head(head: QueuedDocument | None, digest: str, *, now: datetime.datetime | None) -> QueuedDocument | None:
+    """Confirm ``head`` (just read as the head of its queue) if ``digest`` is its skrot; None if a concurrent
+    confirmation took it first (the caller reads the new head and tries again).
+
+    Optimistic instead of SELECT ... FOR UPDATE in a transaction (two round trips instead of four): the head is
+    confirmed only by a conditional UPDATE that still finds it unconfirmed; a lost race re-reads the head and checks
+    the digest against it, exactly as if the two confirmations had been serialised by the row lock."""
+    if head is None:
+        raise PlatformError(KOD_WRONG_DIGEST, "Brak dokumentów do potwierdzenia.")
+    if digest.strip() != skrot(head.content):
+        raise PlatformError(KOD_WRONG_DIGEST, "Skrót nie odpowiada dokumentowi oczekującemu w kolejce.")
+    confirmed_at = now or timezone.now()
+    if not QueuedDocument.objects.filter(pk=head.pk, confirmed_at__isnull=True).update(confirmed_at=confirmed_at):
+        return None
+    head.confirmed_at = confirmed_at
     return head
+
+
+def pull_confirm_for_owner(
+    *, podmiot_identifier: str, box_name: str, address: str, digest: str, now: datetime.datetime | None = None
+) -> QueuedDocument:
+    """``potwierdzOdebranie``: :func:`box_for_owner` + :func:`pull_confirm`."""
+    while True:
+        _box, head = _owner_head(podmiot_identifier=podmiot_identifier, box_name=box_name, address=address)
+        confirmed = _confirm_head(head, digest, now=now)
+        if confirmed is not None:
+            return confirmed
 
 
 # ---------------------------------------------------------------- WS-Skrytka

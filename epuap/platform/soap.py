@@ -165,12 +165,16 @@ def xml_datetime(value: datetime.datetime) -> str:
     return value.isoformat(timespec="milliseconds")
 
 
-def envelope(payload: etree._Element) -> bytes:
+def envelope_tree(payload: etree._Element) -> etree._Element:
     env = etree.Element(f"{{{NS_SOAP}}}Envelope", nsmap={"soap": NS_SOAP})
     etree.SubElement(env, f"{{{NS_SOAP}}}Header")
     body = etree.SubElement(env, f"{{{NS_SOAP}}}Body")
     body.append(payload)
-    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+    return env
+
+
+def envelope(payload: etree._Element) -> bytes:
+    return etree.tostring(envelope_tree(payload), xml_declaration=True, encoding="UTF-8")
 
 
 def fault_envelope(kod: int, komunikat: str, *, faultcode: str = "soap:Client") -> bytes:

@@ -45,6 +45,18 @@ def _sign(envelope: bytes) -> bytes:
         return envelope
 
 
+def _signed_response(payload: etree._Element) -> bytes:
+    """The response envelope for ``payload``, signed in memory (as :func:`_sign` does, without serialising the
+    envelope and parsing it back first)."""
+    env = soap.envelope_tree(payload)
+    try:
+        wssecurity.sign_tree(env, services.platform_credential())
+    except Exception:  # the platform without its credential still answers (unsigned) rather than crash
+        logger.exception("epuap platform: cannot sign the response")
+        return soap.envelope(payload)
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
 def _fault(exc: SoapFault) -> HttpResponse:
     body = _sign(soap.fault_envelope(exc.kod, exc.komunikat, faultcode=exc.faultcode))
     return HttpResponse(body, status=500, content_type=CONTENT_TYPE)
@@ -53,14 +65,14 @@ def _fault(exc: SoapFault) -> HttpResponse:
 def _authenticate(req: soap.Request, podmiot_identifier: str) -> tuple[Podmiot, x509.Certificate]:
     if not podmiot_identifier:
         raise SoapFault(soap.KOD_BAD_REQUEST, "Brak identyfikatora podmiotu.")
-    trusted = services.trusted_certificates(podmiot_identifier)
-    if not trusted:
+    podmiot, trusted = services.podmiot_with_certificates(podmiot_identifier)
+    if podmiot is None or not trusted:
         raise SoapFault(soap.KOD_SECURITY, "Nieznany podmiot lub podmiot bez zarejestrowanego certyfikatu.")
     try:
-        cert = wssecurity.verify_envelope(req.raw, trusted=trusted)
+        cert = wssecurity.verify_envelope(req.raw, trusted=trusted, parsed=req.root)
     except wssecurity.WsSecurityError as exc:
         raise SoapFault(soap.KOD_SECURITY, f"Błąd weryfikacji WS-Security: {exc.reason}") from exc
-    return Podmiot.objects.get(identifier=podmiot_identifier), cert
+    return podmiot, cert
 
 
 def _endpoint(identify: Callable[[soap.Request], str], handlers: dict[str, Callable]) -> Callable:
@@ -81,7 +93,7 @@ def _endpoint(identify: Callable[[soap.Request], str], handlers: dict[str, Calla
         except Exception:
             logger.exception("epuap platform: unexpected error in %s", request.path)
             return _fault(SoapFault(soap.KOD_INTERNAL, "Błąd wewnętrzny platformy.", faultcode="soap:Server"))
-        return HttpResponse(_sign(soap.envelope(payload)), content_type=CONTENT_TYPE)
+        return HttpResponse(_signed_response(payload), content_type=CONTENT_TYPE)
 
     return view
 
@@ -95,12 +107,7 @@ def _cert_cn(cert: x509.Certificate) -> str:
 
 
 def _pull_box(req: soap.Request, podmiot: Podmiot):
-    op = req.operation
-    return services.box_for_owner(
-        podmiot_identifier=podmiot.identifier,
-        box_name=soap.child_text(op, "nazwaSkrytki"),
-        address=soap.child_text(op, "adresSkrytki"),
-    )
+    return services.box_for_owner(**_pull_box_args(req, podmiot))
 
 
 def pull_oczekujace(req, podmiot, cert) -> etree._Element:
@@ -111,9 +118,17 @@ def pull_oczekujace(req, podmiot, cert) -> etree._Element:
     return out
 
 
+def _pull_box_args(req: soap.Request, podmiot: Podmiot) -> dict[str, str]:
+    op = req.operation
+    return {
+        "podmiot_identifier": podmiot.identifier,
+        "box_name": soap.child_text(op, "nazwaSkrytki"),
+        "address": soap.child_text(op, "adresSkrytki"),
+    }
+
+
 def pull_pobierz(req, podmiot, cert) -> etree._Element:
-    box = _pull_box(req, podmiot)
-    doc = services.pull_head(box)
+    box, doc = services.pull_head_for_owner(**_pull_box_args(req, podmiot))
     out = soap.obi("OdpowiedzPullPobierz")
     if doc is None:
         soap.sub_status(out, 0, "Brak dokumentów do pobrania.")
@@ -145,11 +160,11 @@ def pull_pobierz(req, podmiot, cert) -> etree._Element:
 
 
 def pull_potwierdz(req, podmiot, cert) -> etree._Element:
-    box = _pull_box(req, podmiot)
     digest = soap.child_text(req.operation, "skrot")
     if not digest:
+        _pull_box(req, podmiot)  # the box's errors come first, as always
         raise SoapFault(soap.KOD_BAD_REQUEST, "Brak skrótu dokumentu (skrot).")
-    services.pull_confirm(box, digest)
+    services.pull_confirm_for_owner(**_pull_box_args(req, podmiot), digest=digest)
     out = soap.obi("OdpowiedzPullPotwierdz")
     soap.sub_status(out, 1, "OK")
     return out
