@@ -13,7 +13,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# No system libraries are needed: psycopg[binary] and hiredis come as wheels with their libraries.
+# psycopg[binary], hiredis, lxml and cryptography come as wheels with their libraries; WeasyPrint (certificate
+# PDFs) needs Pango, HarfBuzz and fontconfig from Debian, and DejaVu fonts for Polish diacritics.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+       libfontconfig1 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 # The pinned dependencies first (pyproject.toml installs dependencies only), so that a code change
 # does not reinstall them.
