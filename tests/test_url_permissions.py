@@ -34,6 +34,13 @@ PUBLIC = {
             "bae-search",
         )
     },
+    "edoreczenia:sim-mailbox-choose": "simulated e-Doręczenia test environment: choosing a test mailbox (no password)",
+    "edoreczenia:sim-logout": "simulated e-Doręczenia: leaving the simulator's own mailbox session",
+    **{
+        f"edoreczenia:{name}": "simulated e-Doręczenia mailbox pages: the simulator's own session, redirect to the "
+        "chooser without it; only the chosen mailbox's messages (404 otherwise)"
+        for name in ("sim-inbox", "sim-message", "sim-message-open", "sim-attachment")
+    },
     "population:certificate-verify": "printed on certificates: masked data only (initials); 404 for malformed codes",
     "epuap_platform:ws-pull": "simulated ePUAP SOAP service: authenticated by WS-Security instead",
     "epuap_platform:ws-skrytka": "simulated ePUAP SOAP service: authenticated by WS-Security instead",

@@ -6,7 +6,7 @@ Paths follow the User Agent API (``/ua/v1/{eDeliveryAddress}/messages…``) and 
 
 from django.urls import path
 
-from epuap.edoreczenia import views
+from epuap.edoreczenia import resident_views, views
 
 app_name = "edoreczenia"
 
@@ -24,4 +24,18 @@ urlpatterns = [
     ),
     path("se/v1/addresses", views.bae_addresses, name="bae-addresses"),
     path("se/v1/search/bae_search", views.bae_search, name="bae-search"),
+]
+
+# The test person's mailbox (web UI, the simulator's own session): epuap/edoreczenia/resident_views.py.
+urlpatterns += [
+    path("skrzynka/", resident_views.choose, name="sim-mailbox-choose"),
+    path("skrzynka/wyloguj/", resident_views.logout, name="sim-logout"),
+    path("skrzynka/odebrane/", resident_views.inbox, name="sim-inbox"),
+    path("skrzynka/odebrane/<uuid:message_id>/", resident_views.message_detail, name="sim-message"),
+    path("skrzynka/odebrane/<uuid:message_id>/odbierz/", resident_views.message_open, name="sim-message-open"),
+    path(
+        "skrzynka/odebrane/<uuid:message_id>/zalaczniki/<uuid:attachment_id>/",
+        resident_views.attachment,
+        name="sim-attachment",
+    ),
 ]
