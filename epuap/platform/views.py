@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -33,8 +32,22 @@ CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
 def _max_request_bytes() -> int:
-    # base64 grows the document by 4/3; leave room for headers and the signature
-    return settings.EPUAP_MAX_DOCUMENT_BYTES * 4 // 3 + 1024 * 1024
+    return wssecurity.envelope_limit()
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """The request body, bounded by the envelope limit (not Django's form-data limit)."""
+    limit = _max_request_bytes()
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise SoapFault(soap.KOD_TOO_LARGE, f"Żądanie przekracza {limit} bajtów.")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise SoapFault(soap.KOD_TOO_LARGE, f"Żądanie przekracza {limit} bajtów.")
+    return body
 
 
 def _sign(envelope: bytes) -> bytes:
@@ -80,7 +93,7 @@ def _endpoint(identify: Callable[[soap.Request], str], handlers: dict[str, Calla
     @require_POST
     def view(request: HttpRequest) -> HttpResponse:
         try:
-            req = soap.parse_request(request.body, max_bytes=_max_request_bytes())
+            req = soap.parse_request(_read_body(request), max_bytes=_max_request_bytes())
             podmiot, cert = _authenticate(req, identify(req))
             handler = handlers.get(req.operation_name) if req.operation.tag.startswith(f"{{{NS_OBI}}}") else None
             if handler is None:

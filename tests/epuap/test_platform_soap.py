@@ -397,3 +397,12 @@ def test_setup_command_is_idempotent(settings, pki):
     assert list(office.boxes.values_list("address", "upp_mode")) == [(OFFICE_BOX, True)]
     assert Podmiot.objects.count() == 4
     assert Box.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_oversize_request_is_a_fault_not_a_crash(client, settings):
+    settings.EPUAP_MAX_DOCUMENT_BYTES = 1000
+    body = b"<x>" + b"a" * (2 * 1024 * 1024) + b"</x>"  # over 1000 * 4/3 + 1 MiB
+    response = client.post("/sim/epuap/pk_external_ws/services/pull", data=body, content_type="text/xml; charset=utf-8")
+    assert response.status_code == 500
+    assert b"<kod>600</kod>" in response.content
