@@ -386,19 +386,26 @@ def inbound_release(*, actor, document: InboundDocument, note: str) -> InboundDo
         raise ServiceValidationError(
             _("Give the reason for accepting the document."), errors={"note": [_("This field is required.")]}
         )
+    return _decide(
+        actor=actor,
+        document=document,
+        status=InboundDocument.Status.RELEASED,
+        note=note,
+        action="epuap.inbound.released",
+        details={"note": note},
+    )
+
+
+def _decide(*, actor, document: InboundDocument, status: str, note: str, action: str, details: dict) -> InboundDocument:
+    """Record the registry clerk's decision on a quarantined document, with its audit event."""
     with transaction.atomic():
         doc = _require_quarantined(document)
-        doc.status = InboundDocument.Status.RELEASED
+        doc.status = status
         doc.decision_note = note
         doc.decided_by = actor if getattr(actor, "is_authenticated", False) else None
         doc.decided_at = timezone.now()
         doc.save(update_fields=["status", "decision_note", "decided_by", "decided_at"])
-        audit_log(
-            actor=actor,
-            action="epuap.inbound.released",
-            obj=doc,
-            details={"note": note, "quarantine": doc.quarantine_codes},
-        )
+        audit_log(actor=actor, action=action, obj=doc, details={**details, "quarantine": doc.quarantine_codes})
     return doc
 
 
@@ -441,14 +448,14 @@ def inbound_reject(*, actor, document: InboundDocument, reason: str, transport=N
         raise ServiceValidationError(
             _("Give the reason for rejecting the document."), errors={"reason": [_("This field is required.")]}
         )
-    with transaction.atomic():
-        doc = _require_quarantined(document)
-        doc.status = InboundDocument.Status.REJECTED
-        doc.decision_note = reason
-        doc.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-        doc.decided_at = timezone.now()
-        doc.save(update_fields=["status", "decision_note", "decided_by", "decided_at"])
-        audit_log(actor=actor, action="epuap.inbound.rejected", obj=doc, details={"reason": reason})
+    doc = _decide(
+        actor=actor,
+        document=document,
+        status=InboundDocument.Status.REJECTED,
+        note=reason,
+        action="epuap.inbound.rejected",
+        details={"reason": reason},
+    )
 
     # The notice goes out after the decision is committed (a platform error must not undo the decision).
     if doc.reply_address:
