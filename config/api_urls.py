@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.api.urls")),
     path("population/", include("population.api.urls")),
+    path("documents/", include("documents.api.urls")),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("core/", include("core.urls")),
     path("population/", include("population.urls")),
+    path("documents/", include("documents.urls")),
     path("portal/", include("portal.urls")),
     path("epuap/", include("epuap.urls")),
     path("sim/epuap/", include("epuap.platform.urls")),

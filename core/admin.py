@@ -3,7 +3,19 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Address, AuditChainCheck, AuditEvent, FeeRate, Locality, OrgUnit, Party, Street, TercUnit, User
+from core.models import (
+    Address,
+    AuditChainCheck,
+    AuditEvent,
+    FeeRate,
+    Locality,
+    OrgUnit,
+    Party,
+    PublicHoliday,
+    Street,
+    TercUnit,
+    User,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -98,3 +110,12 @@ class FeeRateAdmin(admin.ModelAdmin):
 
     list_display = ("code", "name", "amount", "valid_from", "legal_basis")
     list_filter = ("code",)
+
+
+@admin.register(PublicHoliday)
+class PublicHolidayAdmin(admin.ModelAdmin):
+    """Public holidays that shift legal deadlines (KPA art. 57 §4); add later years or one-off days here."""
+
+    list_display = ("date", "name")
+    date_hierarchy = "date"
+    search_fields = ("name",)

@@ -5,9 +5,11 @@ are missing; it never changes a row an administrator has edited, and never delet
 rows with ``register_fee_rates`` from AppConfig.ready().
 """
 
+import csv
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,21 @@ register_fee_rates(
 )
 
 
-def reference_sync() -> int:
-    from core.models import FeeRate
+HOLIDAYS_CSV = Path(__file__).resolve().parent / "data" / "public_holidays.csv"
 
-    created = 0
+
+def holidays_shipped() -> list[tuple[datetime.date, str]]:
+    with HOLIDAYS_CSV.open(encoding="utf-8", newline="") as fh:
+        return [(datetime.date.fromisoformat(row["date"]), row["name"]) for row in csv.DictReader(fh)]
+
+
+def reference_sync() -> int:
+    from core.models import FeeRate, PublicHoliday
+
+    existing = set(PublicHoliday.objects.values_list("date", flat=True))
+    missing = [PublicHoliday(date=d, name=n) for d, n in holidays_shipped() if d not in existing]
+    PublicHoliday.objects.bulk_create(missing, ignore_conflicts=True)
+    created = len(missing)
     for row in _FEE_RATES:
         _obj, was_created = FeeRate.objects.get_or_create(
             code=row.code,

@@ -90,3 +90,20 @@ def fee_amount(*, code: str, on: datetime.date):
     if rate is None:
         raise LookupError(f"No fee rate {code!r} in force on {on:%d.%m.%Y}")
     return rate
+
+
+def holidays_between(start: datetime.date, end: datetime.date) -> frozenset[datetime.date]:
+    """Public holidays in [start, end] (reference data, :class:`core.models.PublicHoliday`)."""
+    from core.models import PublicHoliday
+
+    return frozenset(PublicHoliday.objects.filter(date__gte=start, date__lte=end).values_list("date", flat=True))
+
+
+def legal_deadline(start: datetime.date, *, days: int = 0, months: int = 0) -> datetime.date:
+    """KPA art. 57 / OP art. 12: the end of a limit from ``start``, shifted past Saturdays and holidays."""
+    from core.domain.calendar import add_months, deadline
+
+    horizon = (add_months(start, months) if months else start + datetime.timedelta(days=days)) + datetime.timedelta(
+        days=31
+    )
+    return deadline(start, days=days, months=months, holidays=holidays_between(start, horizon))

@@ -1,4 +1,5 @@
 from core.models.audit import AuditChainCheck, AuditChainHead, AuditEvent, Heartbeat
+from core.models.calendar import PublicHoliday
 from core.models.fees import FeeRate
 from core.models.org import OrgUnit, User
 from core.models.parties import Address, Party
@@ -14,6 +15,7 @@ __all__ = [
     "Locality",
     "OrgUnit",
     "Party",
+    "PublicHoliday",
     "Street",
     "TercUnit",
     "User",

@@ -1,0 +1,3 @@
+"""API: archive."""
+
+urlpatterns: list = []

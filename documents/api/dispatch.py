@@ -1,0 +1,3 @@
+"""API: dispatch."""
+
+urlpatterns: list = []

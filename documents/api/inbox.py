@@ -1,0 +1,3 @@
+"""API: inbox."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: intake."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: outgoing."""
+
+urlpatterns: list = []

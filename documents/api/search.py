@@ -1,0 +1,3 @@
+"""API: search."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Hooks of the cases area (menu entries, demo seeders, event handlers), called from DocumentsConfig.ready."""
+
+
+def register() -> None:
+    pass

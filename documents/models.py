@@ -1,1 +1,0 @@
-"""Models of the documents app (added by the issue that builds this domain)."""

@@ -1,0 +1,3 @@
+"""Back-office views: cases."""
+
+urlpatterns: list = []

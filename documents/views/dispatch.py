@@ -1,0 +1,3 @@
+"""Back-office views: dispatch."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Back-office views: inbox."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Back-office views: intake."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Back-office views: search."""
+
+urlpatterns: list = []
