@@ -40,6 +40,11 @@ BEAT_SCHEDULE = {
         "task": "epuap.tasks.poll_boxes",
         "schedule": crontab(minute="*"),
     },
+    # Every minute: fetch the letters sent to the office's e-Doręczenia address (lease as for the boxes) — epuap.
+    "epuap.edoreczenia-inbox-poll": {
+        "task": "epuap.tasks.edoreczenia_inbox_poll",
+        "schedule": crontab(minute="*"),
+    },
     # Every 5 minutes: read the e-Doręczenia evidences of the office's sent letters and record their legal
     # delivery (receipt, or deemed on day 14) — epuap.dispatch; idempotent.
     "epuap.edoreczenia-poll-dispatches": {

@@ -240,6 +240,42 @@ class EdoreczeniaClient:
             return data[0]
         raise EdoreczeniaError("status: unexpected answer")
 
+    def inbox(self, *, offset: int = 0, limit: int = 50) -> tuple[list[dict], int]:
+        """One page of the office mailbox's received messages (metadata; listing does not collect them)."""
+        data = self._api(
+            "GET",
+            f"{self._mailbox()}/messages?label=INBOX&format=metadata&offset={int(offset)}&limit={int(limit)}",
+            what="inbox",
+        )
+        if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+            raise EdoreczeniaError("inbox: unexpected answer")
+        return data["messages"], int(data.get("total") or 0)
+
+    def message_full(self, message_id: str) -> dict:
+        """A received message with its text and attachment list (format=full: the recipient collects it)."""
+        data = self._api(
+            "GET", f"{self._mailbox()}/messages/{urllib.parse.quote(message_id)}?format=full", what="message"
+        )
+        if isinstance(data, list) and data and isinstance(data[0], dict):
+            return data[0]
+        raise EdoreczeniaError("message: unexpected answer")
+
+    def attachment(self, message_id: str, attachment_id: str) -> bytes:
+        """The bytes of one attachment of a message in the office mailbox."""
+        url = (
+            f"{self.base_url}{self._mailbox()}/messages/{urllib.parse.quote(message_id)}"
+            f"/attachments/{urllib.parse.quote(attachment_id)}"
+        )
+        for attempt in (0, 1):
+            headers = {"Authorization": f"Bearer {self.token(fresh=attempt == 1)}", "Accept": "*/*"}
+            response = self._http("GET", url, headers)
+            if response.status == 401 and attempt == 0:
+                continue
+            if response.status >= 400:
+                raise self._error(response, "attachment")
+            return bytes(response.body)
+        raise EdoreczeniaError("attachment: refused after a new login")  # pragma: no cover
+
     def evidences(self, message_id: str) -> list[Evidence]:
         """The message's evidences, each with a verified JWS."""
         data = self._api(

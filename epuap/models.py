@@ -37,6 +37,11 @@ class InboundDocument(models.Model):
         EPUAP = "epuap", _("ePUAP (skrytka)")
         PAPER = "paper", _("Paper letter needed")
 
+    class Channel(models.TextChoices):
+        EPUAP = "epuap", _("ePUAP")
+        EDORECZENIA = "edoreczenia", _("e-Doręczenia")
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.EPUAP)
     box_address = models.CharField(_("box address"), max_length=200)
     platform_document_id = models.CharField(_("platform document id"), max_length=200, blank=True)
     skrot = models.CharField(_("digest (skrót)"), max_length=64)
@@ -62,6 +67,10 @@ class InboundDocument(models.Model):
     is_test = models.BooleanField(default=False)
     extra_data = models.BinaryField(blank=True, default=b"")
     upp_reference = models.CharField(_("UPP reference"), max_length=200, blank=True)
+    text_body = models.TextField(_("message text"), blank=True)
+    receipt_evidence = models.TextField(
+        _("receipt evidence (JWS)"), blank=True, help_text=_("e-Doręczenia: the platform's signed proof of receipt")
+    )
 
     form_namespace = models.CharField(_("form namespace"), max_length=300, blank=True)
     form_code = models.CharField(_("form"), max_length=100, blank=True)
@@ -109,6 +118,27 @@ class InboundDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.skrot} ({self.box_address})"
+
+
+class InboundAttachment(models.Model):
+    """A further file of an inbound message (e-Doręczenia messages carry several), kept byte-exact."""
+
+    document = models.ForeignKey(InboundDocument, on_delete=models.CASCADE, related_name="attachments")
+    order = models.PositiveIntegerField()
+    file_name = models.CharField(_("file name"), max_length=255)
+    mime_type = models.CharField(_("file type"), max_length=100)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["document", "order"]
+        verbose_name = _("inbound attachment")
+        verbose_name_plural = _("inbound attachments")
+        constraints = [models.UniqueConstraint(fields=["document", "order"], name="epuap_inbound_attachment_order")]
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 class PollState(models.Model):

@@ -33,3 +33,12 @@ def deliver_events(self) -> int:
     from epuap.events import deliver_events as deliver
 
     return deliver()
+
+
+@shared_task(name="epuap.tasks.edoreczenia_inbox_poll", bind=True, acks_late=True)
+def edoreczenia_inbox_poll(self) -> str:
+    """Every minute (config/schedule.py): fetch letters sent to the office's e-Doręczenia address. Idempotent;
+    two workers never poll at once (lease)."""
+    from epuap.edoreczenia_inbound import edoreczenia_inbox_poll as poll
+
+    return poll().outcome

@@ -39,7 +39,7 @@ PUBLIC = {
     **{
         f"edoreczenia:{name}": "simulated e-Doręczenia mailbox pages: the simulator's own session, redirect to the "
         "chooser without it; only the chosen mailbox's messages (404 otherwise)"
-        for name in ("sim-inbox", "sim-message", "sim-message-open", "sim-attachment")
+        for name in ("sim-inbox", "sim-message", "sim-message-open", "sim-attachment", "sim-compose")
     },
     "population:certificate-verify": "printed on certificates: masked data only (initials); 404 for malformed codes",
     "epuap_platform:ws-pull": "simulated ePUAP SOAP service: authenticated by WS-Security instead",

@@ -139,3 +139,63 @@ def attachment(request: HttpRequest, message_id, attachment_id) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- writing to a public body
+
+COMPOSE_MAX_FILES = 5
+
+
+def _public_bodies():
+    return Mailbox.objects.filter(kind=Mailbox.Kind.PUBLIC_BODY, active=True).order_by("owner_name")
+
+
+@mailbox_required
+@require_http_methods(["GET", "POST"])
+def compose(request: HttpRequest) -> HttpResponse:
+    """The person writes to a public body (e.g. the gmina) from the mailbox: subject, text, attachments."""
+    box = request.edoreczenia_mailbox
+    bodies = list(_public_bodies())
+    errors: list[str] = []
+    values = {"to": "", "subject": "", "text": ""}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "").strip() for k in values}
+        files = request.FILES.getlist("attachments")
+        if values["to"] not in {b.address for b in bodies}:
+            errors.append(_("Choose the addressee."))
+        if not values["subject"]:
+            errors.append(_("The subject is required."))
+        if len(files) > COMPOSE_MAX_FILES:
+            errors.append(_("At most %(n)d attachments.") % {"n": COMPOSE_MAX_FILES})
+        limit = services.max_message_bytes()
+        if sum(f.size for f in files) > limit:
+            errors.append(_("The attachments are too large (the limit is %(limit)d bytes).") % {"limit": limit})
+        if not errors:
+            attachments = [
+                services.AttachmentInput(
+                    filename=f.name[:255],
+                    content_type=(f.content_type or "application/octet-stream")[:127],
+                    content=f.read(),
+                )
+                for f in files
+            ]
+            try:
+                services.message_send(
+                    client=None,
+                    sender_mailbox=box,
+                    recipients=[values["to"]],
+                    subject=values["subject"],
+                    text_body=values["text"],
+                    attachments=attachments,
+                )
+            except services.EdoreczeniaError as exc:
+                errors.append(str(exc))
+            else:
+                flash.success(request, _("The letter has been sent."))
+                return redirect("edoreczenia:sim-inbox")
+    return render(
+        request,
+        "epuap_edoreczenia/compose.html",
+        {"box": box, "bodies": bodies, "errors": errors, "values": values},
+        status=400 if errors else 200,
+    )

@@ -124,7 +124,7 @@ def _evidence(message: Message, kind: str, *, event_at: datetime.datetime, now: 
 
 def message_send(
     *,
-    client: Client,
+    client: Client | None,
     recipients: list[str],
     subject: str,
     text_body: str = "",
@@ -132,8 +132,10 @@ def message_send(
     ref_to_message_id: str = "",
     case_id: str = "",
     now: datetime.datetime | None = None,
+    sender_mailbox: Mailbox | None = None,
 ) -> list[Message]:
-    """Send one message from the client's mailbox to each recipient ADE. All or nothing."""
+    """Send one message from the client's mailbox (or ``sender_mailbox``: a person writing in the mailbox's own
+    web UI) to each recipient ADE. All or nothing."""
     now = now or timezone.now()
     attachments = attachments or []
     subject = (subject or "").strip()
@@ -156,7 +158,7 @@ def message_send(
         if box is None:
             raise EdoreczeniaError(f"No active mailbox has the address {address}.", code="recipient_not_found")
         boxes.append(box)
-    sender = client.mailbox
+    sender = sender_mailbox if sender_mailbox is not None else client.mailbox
     messages = []
     with transaction.atomic():
         for box in boxes:

@@ -31,6 +31,7 @@ urlpatterns += [
     path("skrzynka/", resident_views.choose, name="sim-mailbox-choose"),
     path("skrzynka/wyloguj/", resident_views.logout, name="sim-logout"),
     path("skrzynka/odebrane/", resident_views.inbox, name="sim-inbox"),
+    path("skrzynka/nowa/", resident_views.compose, name="sim-compose"),
     path("skrzynka/odebrane/<uuid:message_id>/", resident_views.message_detail, name="sim-message"),
     path("skrzynka/odebrane/<uuid:message_id>/odbierz/", resident_views.message_open, name="sim-message-open"),
     path(
