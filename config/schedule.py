@@ -56,4 +56,24 @@ BEAT_SCHEDULE = {
         "task": "epuap.tasks.deliver_events",
         "schedule": crontab(minute="*"),
     },
+    # Working days, 07:00: the daily deadline digest to each clerk (documents); skips holidays, idempotent per day.
+    "documents.daily-digest": {
+        "task": "documents.tasks_inbox.send_daily_digest",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon-fri"),
+    },
+    # Every minute: register accepted ePUAP / e-Doręczenia documents in the RPW (idempotent: one entry each).
+    "documents.register-inbound": {
+        "task": "documents.register_inbound_documents",
+        "schedule": crontab(minute="*"),
+    },
+    # Every minute: read the office's IMAP mailbox (DOCUMENTS_IMAP_URL; does nothing when empty), screen, register.
+    "documents.poll-mailbox": {
+        "task": "documents.poll_mailbox",
+        "schedule": crontab(minute="*"),
+    },
+    # Every minute: hand receipts of documents other apps handed over (ReceiptEvent outbox) to their handlers.
+    "documents.deliver-receipt-events": {
+        "task": "documents.tasks_dispatch.deliver_receipt_events",
+        "schedule": crontab(minute="*"),
+    },
 }

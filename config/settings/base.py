@@ -93,7 +93,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     # A file (not :memory:) so that a real worker process started by a test sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # SQLITE_TEST_DB: another file for a second test run at the same time (one SQLite file has one writer).
+    DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_DB", default=str(VAR_DIR / "test-db.sqlite3"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -232,3 +233,14 @@ MAGISTRAT_GMINA_TERC = env("MAGISTRAT_GMINA_TERC", default="1499013")
 # Upload limit for exports of the central PESEL register (bytes); the web server should cap requests too.
 POPULATION_IMPORT_MAX_BYTES = env.int("POPULATION_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 MAGISTRAT_OFFICE_ADDRESS = env("MAGISTRAT_OFFICE_ADDRESS", default="pl. Wolności 1, 05-990 Magistrowo")
+# --- Documents (EZD) ------------------------------------------------------------------------------------------
+# The office's IMAP mailbox polled for incoming e-mail (imaps://user:password@host:993/INBOX); empty: not polled.
+DOCUMENTS_IMAP_URL = env("DOCUMENTS_IMAP_URL", default="")
+# A message over this size is refused without downloading its body (bytes).
+DOCUMENTS_EMAIL_MAX_BYTES = env.int("DOCUMENTS_EMAIL_MAX_BYTES", default=20 * 1024 * 1024)
+# One uploaded scan or attachment at most (bytes).
+DOCUMENTS_MAX_FILE_BYTES = env.int("DOCUMENTS_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+# File types accepted in letters (MIME types); empty: the built-in list in documents/services/files.py.
+DOCUMENTS_ALLOWED_TYPES = env.list("DOCUMENTS_ALLOWED_TYPES", default=[])
+# The back office's public address (https://ezd.gmina.pl), for links in e-mails; empty: e-mails carry no links.
+MAGISTRAT_BASE_URL = env("MAGISTRAT_BASE_URL", default="").rstrip("/")

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
@@ -52,7 +53,11 @@ class AuditEvent(models.Model):
         ordering = ["-seq"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The metryka sprawy reads the events with details["case_id"] (documents).
+            models.Index(KeyTransform("case_id", "details"), name="audit_details_case_idx"),
+        ]
         permissions = [("verify_audit_chain", _("Can verify the audit log chain"))]
 
     def __str__(self) -> str:

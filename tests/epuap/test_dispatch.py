@@ -7,7 +7,6 @@ that route its HTTP calls to the Django test client — byte for byte what it wo
 import datetime
 import io
 import json
-import urllib.parse
 import zoneinfo
 
 import pytest
@@ -31,7 +30,7 @@ from epuap.edoreczenia_client import EdoreczeniaClient, EvidenceInvalid
 from epuap.events import deliver_events, register_delivery_handler, unregister_delivery_handler
 from epuap.models import DeliveryEvent, Dispatch, DispatchTransition, InboundDocument
 from epuap.services import box_poll
-from epuap.transport import HttpResponseData
+from tests.epuap.transports import HttpTransport, SoapTransport
 
 WARSAW = zoneinfo.ZoneInfo("Europe/Warsaw")
 T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=WARSAW)
@@ -45,41 +44,6 @@ pytestmark = pytest.mark.django_db
 
 
 # --- transports to the simulations -------------------------------------------------------------------------
-
-
-class SoapTransport:
-    def __init__(self, client):
-        self.client = client
-
-    def __call__(self, url: str, body: bytes, soap_action: str) -> bytes:
-        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]
-        response = self.client.post(
-            path, data=body, content_type="text/xml; charset=utf-8", HTTP_SOAPACTION=f'"{soap_action}"'
-        )
-        return response.content
-
-
-class HttpTransport:
-    """(method, url, headers, body) → the Django test client, Authorization passed as the real header."""
-
-    def __init__(self, client):
-        self.client = client
-        self.calls: list[tuple[str, str]] = []
-
-    def __call__(self, method, url, headers, body):
-        parsed = urllib.parse.urlsplit(url)
-        path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
-        self.calls.append((method, parsed.path))
-        extra = {}
-        if "Authorization" in headers:
-            extra["HTTP_AUTHORIZATION"] = headers["Authorization"]
-        if method == "GET":
-            response = self.client.get(path, **extra)
-        else:
-            response = self.client.post(
-                path, data=body or b"", content_type=headers.get("Content-Type", "application/json"), **extra
-            )
-        return HttpResponseData(response.status_code, response.get("Content-Type", ""), response.content)
 
 
 @pytest.fixture(autouse=True)
