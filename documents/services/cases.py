@@ -24,7 +24,7 @@ from core.exceptions import ApplicationError, ServiceValidationError
 from core.services.audit import audit_log
 from documents.domain.marks import format_mark
 from documents.models import Case, IncomingEntry, JrwaClass
-from documents.selectors import can_supervise
+from documents.selectors import can_supervise, units_supervised_by
 from documents.services.deadlines import case_due_date
 from documents.services.indexing import case_reindex, entry_reindex
 from documents.services.numbering import case_key, next_number
@@ -83,7 +83,12 @@ def _check_owner(actor, unit, owner) -> None:
     if owner.pk != actor.pk:
         if not can_supervise(actor, unit.pk):
             raise _refuse(_("Only a supervisor of the unit may open a case for another clerk."))
-        if owner.org_unit_id != unit.pk and not can_supervise(owner, unit.pk):
+        # The owner works in the unit or in a unit the actor supervises (FN's head gives an FN case to PD).
+        if (
+            owner.org_unit_id != unit.pk
+            and owner.org_unit_id not in units_supervised_by(actor)
+            and not can_supervise(owner, unit.pk)
+        ):
             raise _invalid(
                 "owner", _("%(user)s does not work in this unit.") % {"user": owner.get_full_name() or owner}
             )
@@ -125,7 +130,10 @@ def case_open(
     if len(title) > 500:
         raise _invalid("title", _("The title is longer than 500 characters."))
     _check_leaf(jrwa)
-    if unit.pk != actor.org_unit_id and not can_supervise(actor, unit.pk):
+    # A clerk to whom a letter was assigned through a unit (dekretacja: FN → a clerk of its sub-unit PD) opens the
+    # case in that unit; otherwise cases are opened in one's own unit or in a supervised one.
+    assigned_through_unit = entry is not None and entry.assigned_to_id == actor.pk and entry.assigned_unit_id == unit.pk
+    if unit.pk != actor.org_unit_id and not can_supervise(actor, unit.pk) and not assigned_through_unit:
         raise _refuse(_("You may open cases only in your own unit or in units you supervise."))
     owner = owner or actor
     _check_owner(actor, unit, owner)
