@@ -25,7 +25,7 @@ from core.selectors import party_search
 from core.services.audit import audit_log
 from core.views import BackOfficeView
 from documents.forms_intake import DecisionForm, EntryFilterForm, PrintForm, RegisterMailForm
-from documents.models import EmailIntake, StoredFile
+from documents.models import EmailIntake, IncomingEntry, StoredFile
 from documents.selectors import access_entry, entries_visible_to
 from documents.services.email_intake import email_intake_refuse, email_intake_release
 from documents.services.intake import entry_register, sender_match_or_create
@@ -133,6 +133,18 @@ class PartySearchView(BackOfficeView):
         return render(request, "documents/intake/party_options.html", {"parties": parties, "query": query})
 
 
+def _entry_actions(user, entry: IncomingEntry) -> dict[str, bool]:
+    """What the entry's page offers this user (the services check again on the server)."""
+    from documents.selectors import can_supervise
+
+    open_entry = entry.status not in (IncomingEntry.Status.IN_CASE, IncomingEntry.Status.CLOSED)
+    supervises = bool(entry.assigned_unit_id) and can_supervise(user, entry.assigned_unit_id)
+    may_assign = user.has_perm("documents.register_mail") or (user.has_perm("documents.assign_entry") and supervises)
+    may_open = user.has_perm("documents.handle_case") and (entry.assigned_to_id == user.pk or supervises)
+    actions = {"assign": open_entry and may_assign, "open_case": open_entry and may_open, "case": bool(entry.case_id)}
+    return actions if any(actions.values()) else {}
+
+
 class EntryDetailView(BackOfficeView):
     permission_required = "documents.view_incomingentry"
 
@@ -145,6 +157,7 @@ class EntryDetailView(BackOfficeView):
         previews = {f.derived_from_id: f for f in stored if f.role == StoredFile.Role.PREVIEW}
         context = {
             "entry": entry,
+            "actions": _entry_actions(request.user, entry),
             "files": [f for f in stored if f.role != StoredFile.Role.PREVIEW],
             "previews": previews,
             "assignments": entry.assignments.select_related("to_unit", "to_user", "by_user"),
