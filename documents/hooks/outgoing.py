@@ -56,4 +56,4 @@ def register() -> None:
             "documents-approvals", _("My approvals"), "documents:outgoing-approvals", "documents.approve_document", 34
         )
     )
-    register_seeder("documents-outgoing", seed_demo_documents, order=46)
+    register_seeder("documents-outgoing", seed_demo_documents, order=48)
