@@ -60,6 +60,7 @@ bench: .venv ## benchmarks: print figures (BENCH_DATABASE_URL selects the databa
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/population.py
 	$(BIN)/python bench/epuap_ingest.py
+	$(BIN)/python bench/documents_search.py
 
 lint: .venv ## ruff check + ruff format --check
 	$(BIN)/ruff check .

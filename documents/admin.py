@@ -7,11 +7,13 @@ shipments and receipts change only through the back office (services with their 
 admin shows them read-only.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Max
 
 from core.admin import ReadOnlyAdminMixin
+from core.exceptions import ApplicationError
 from core.services.audit import audit_log
 from documents.models import (
     ArchiveTransfer,
@@ -84,31 +86,51 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
             )
 
 
+class DocumentTemplateForm(forms.ModelForm):
+    class Meta:
+        model = DocumentTemplate
+        fields = ("code", "name", "kind", "body", "is_active")
+
+    def clean_body(self):
+        from documents.services.templates import template_check
+
+        body = self.cleaned_data["body"]
+        try:
+            template_check(body)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.errors.get("body") or [exc.message]) from exc
+        return body
+
+
 @admin.register(DocumentTemplate)
 class DocumentTemplateAdmin(admin.ModelAdmin):
-    """Saving a changed template adds a new version and deactivates the old one (history is never rewritten)."""
+    """Saving a changed template adds a new version (``template_new_version``) and deactivates the old ones;
+    documents already drafted keep the version they were rendered from. History is never rewritten."""
 
+    form = DocumentTemplateForm
     list_display = ("code", "version", "name", "kind", "is_active", "created_at")
     list_filter = ("kind", "is_active")
-    readonly_fields = ("version",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code", "kind", "version") if obj else ("version",)
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
+        from documents.services.templates import template_new_version
+
+        if change:
+            original = DocumentTemplate.objects.get(pk=obj.pk)
+            new = template_new_version(actor=request.user, template=original, body=obj.body, name=obj.name)
+            obj.pk, obj.version = new.pk, new.version
+            return
         with transaction.atomic():
-            if change:
-                list(DocumentTemplate.objects.select_for_update().filter(code=obj.code).values_list("pk", flat=True))
-                DocumentTemplate.objects.filter(code=obj.code).update(is_active=False)
-                latest = DocumentTemplate.objects.filter(code=obj.code).aggregate(m=Max("version"))["m"] or 0
-                obj.pk = None
-                obj._state.adding = True
-                obj.version = latest + 1
-                obj.is_active = True
+            obj.version = (DocumentTemplate.objects.filter(code=obj.code).aggregate(m=Max("version"))["m"] or 0) + 1
             obj.save()
             audit_log(
                 actor=request.user,
-                action="documents.template.version_created",
+                action="documents.template.created",
                 obj=obj,
                 details={"code": obj.code, "version": obj.version},
             )

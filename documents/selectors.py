@@ -97,3 +97,20 @@ def access_entry(*, user, entry_id: int, purpose: str = "") -> IncomingEntry:
         raise NotFoundOrForbidden("not found")
     audit_log(actor=user, action="documents.entry.viewed", obj=entry, details={"purpose": purpose} if purpose else {})
     return entry
+
+
+def access_document(*, user, document_id: int, purpose: str = "") -> OutgoingDocument:
+    """A visible outgoing document (``documents_visible_to``), the read logged with the case id (metryka)."""
+    document = (
+        documents_visible_to(user).select_related("case", "case__unit", "template").filter(pk=document_id).first()
+    )
+    if document is None:
+        raise NotFoundOrForbidden("not found")
+    details = {"case_id": document.case_id, "document": document.pk, "title": document.title}
+    audit_log(
+        actor=user,
+        action="documents.document.viewed",
+        obj=document,
+        details={**details, "purpose": purpose} if purpose else details,
+    )
+    return document

@@ -242,5 +242,14 @@ DOCUMENTS_EMAIL_MAX_BYTES = env.int("DOCUMENTS_EMAIL_MAX_BYTES", default=20 * 10
 DOCUMENTS_MAX_FILE_BYTES = env.int("DOCUMENTS_MAX_FILE_BYTES", default=20 * 1024 * 1024)
 # File types accepted in letters (MIME types); empty: the built-in list in documents/services/files.py.
 DOCUMENTS_ALLOWED_TYPES = env.list("DOCUMENTS_ALLOWED_TYPES", default=[])
+# A scanned ZPO (return receipt) at most (bytes).
+DOCUMENTS_MAX_SCAN_BYTES = env.int("DOCUMENTS_MAX_SCAN_BYTES", default=10 * 1024 * 1024)
+# A document another app hands over to the EZD (outgoing_create) at most (bytes).
+DOCUMENTS_MAX_DOCUMENT_BYTES = env.int("DOCUMENTS_MAX_DOCUMENT_BYTES", default=20 * 1024 * 1024)
+# The range of registered-letter numbers the post office allotted: "PREFIX:first:last" (8-digit serials, S10).
+_range = env("DOCUMENTS_REGISTERED_NUMBER_RANGE", default="RR:10000000:19999999").split(":")
+DOCUMENTS_REGISTERED_NUMBER_RANGE = (_range[0], int(_range[1]), int(_range[2]))
+# Closed cases go to the office archive this many years after 1 January following their closing (instrukcja).
+DOCUMENTS_ARCHIVE_AFTER_YEARS = env.int("DOCUMENTS_ARCHIVE_AFTER_YEARS", default=2)
 # The back office's public address (https://ezd.gmina.pl), for links in e-mails; empty: e-mails carry no links.
 MAGISTRAT_BASE_URL = env("MAGISTRAT_BASE_URL", default="").rstrip("/")

@@ -1,7 +1,7 @@
 """/api/v1/documents/: outgoing documents (drafts, versions, approval path, signing) and the template registry.
 
 Thin views: the permission is declared per view (and per method); documents are read through
-``access_document`` (visibility as in ``documents_visible_to``, the read logged); the rules live in
+``documents.selectors.access_document`` (visibility as in ``documents_visible_to``, the read logged); the rules live in
 ``documents.services.outgoing`` / ``documents.services.signing``.
 """
 
@@ -22,7 +22,7 @@ from core.api.serializers import ErrorResponseSerializer
 from core.exceptions import ServiceValidationError
 from core.models import Party
 from documents.models import DocumentTemplate, OutgoingDocument
-from documents.selectors import access_case, documents_visible_to
+from documents.selectors import access_case, access_document, documents_visible_to
 from documents.services import outgoing as svc
 from documents.services import signing
 from documents.services.templates import active_templates, template_fields
@@ -172,7 +172,7 @@ def _invalid(field: str, message: str) -> ServiceValidationError:
 
 
 def _document(request, pk: int, purpose: str) -> OutgoingDocument:
-    return svc.access_document(user=request.user, document_id=pk, purpose=purpose)
+    return access_document(user=request.user, document_id=pk, purpose=purpose)
 
 
 def _detail(document) -> dict:

@@ -503,23 +503,3 @@ def document_cancel(*, actor, document: OutgoingDocument, reason: str) -> Outgoi
         document_transition(actor=actor, document=locked, to=rules.CANCELLED, details={"reason": reason})
     document.status = locked.status
     return locked
-
-
-def access_document(*, user, document_id: int, purpose: str = "") -> OutgoingDocument:
-    """A visible document (see ``documents_visible_to``), the read logged with the case id; else
-    NotFoundOrForbidden."""
-    from core.exceptions import NotFoundOrForbidden
-    from documents.selectors import documents_visible_to
-
-    document = (
-        documents_visible_to(user).select_related("case", "case__unit", "template").filter(pk=document_id).first()
-    )
-    if document is None:
-        raise NotFoundOrForbidden("not found")
-    audit_log(
-        actor=user,
-        action="documents.document.viewed",
-        obj=document,
-        details=doc_details(document, **({"purpose": purpose} if purpose else {})),
-    )
-    return document

@@ -24,7 +24,7 @@ from documents.forms_outgoing import (
     context_from,
 )
 from documents.models import ApprovalStep, OutgoingDocument
-from documents.selectors import access_case
+from documents.selectors import access_case, access_document
 from documents.services import outgoing as svc
 from documents.services import signing
 from documents.services.templates import active_templates
@@ -32,7 +32,7 @@ from documents.services.templates import active_templates
 
 def _document(request, pk: int, purpose: str) -> OutgoingDocument:
     try:
-        return svc.access_document(user=request.user, document_id=pk, purpose=purpose)
+        return access_document(user=request.user, document_id=pk, purpose=purpose)
     except NotFoundOrForbidden:
         raise Http404 from None
 
