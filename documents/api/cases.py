@@ -201,6 +201,7 @@ class SpisRowSerializer(serializers.Serializer):
 class CaseListApi(GenericAPIView):
     """GET: the cases visible to the user (filters unit, jrwa, year, status, owner). POST: open a case."""
 
+    queryset = Case.objects.none()  # for the schema; the view reads through the selectors
     permission_classes = [require_perms_by_method({"GET": VIEW, "POST": HANDLE})]
     serializer_class = CaseListSerializer
 
@@ -368,6 +369,7 @@ class CaseMetrykaApi(GenericAPIView):
 class JrwaListApi(GenericAPIView):
     """The classes of the current JRWA version."""
 
+    queryset = JrwaClass.objects.none()  # for the schema; the view reads through the selectors
     permission_classes = [require_perms("documents.view_jrwaclass")]
     serializer_class = JrwaClassSerializer
     pagination_class = None

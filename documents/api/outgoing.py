@@ -183,6 +183,7 @@ def _detail(document) -> dict:
 class DocumentListApi(GenericAPIView):
     """GET: the outgoing documents the user can see (filter ``case_id``, ``status``). POST: a new draft."""
 
+    queryset = OutgoingDocument.objects.none()  # for the schema; the view reads through the selectors
     permission_classes = [require_perms_by_method({"GET": VIEW, "POST": HANDLE})]
     serializer_class = DocumentSerializer
     pagination_class = Pagination
@@ -352,6 +353,7 @@ class SignApi(GenericAPIView):
 class TemplateListApi(GenericAPIView):
     """The active document templates (newest version of each code) with the fields each expects."""
 
+    queryset = DocumentTemplate.objects.none()  # for the schema; the view reads through the selectors
     permission_classes = [require_perms(*VIEW)]
     serializer_class = TemplateSerializer
 
