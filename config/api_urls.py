@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("core.api.urls")),
     path("population/", include("population.api.urls")),
     path("documents/", include("documents.api.urls")),
+    path("finance/", include("finance.api.urls")),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("core/", include("core.urls")),
     path("population/", include("population.urls")),
     path("documents/", include("documents.urls")),
+    path("finance/", include("finance.urls")),
     path("portal/", include("portal.urls")),
     path("epuap/", include("epuap.urls")),
     path("sim/epuap/", include("epuap.platform.urls")),

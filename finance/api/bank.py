@@ -1,0 +1,3 @@
+"""API: bank."""
+
+urlpatterns: list = []

@@ -1,1 +1,0 @@
-"""Models of the finance app (added by the issue that builds this domain)."""

@@ -1,0 +1,33 @@
+from finance.models.accounts import AccountEntry, Installment, ObligorAccount
+from finance.models.bank import (
+    BankProfile,
+    BankStatement,
+    Payment,
+    RefundExport,
+    RefundOrder,
+    StatementLine,
+    VirtualAccount,
+)
+from finance.models.ledger import AccountingPeriod, JournalEntry, JournalLine
+from finance.models.reference import FinanceParameter, InterestRate, LedgerAccount, PostingRule, ReceivableType
+
+__all__ = [
+    "AccountEntry",
+    "AccountingPeriod",
+    "BankProfile",
+    "BankStatement",
+    "FinanceParameter",
+    "Installment",
+    "InterestRate",
+    "JournalEntry",
+    "JournalLine",
+    "LedgerAccount",
+    "ObligorAccount",
+    "Payment",
+    "PostingRule",
+    "ReceivableType",
+    "RefundExport",
+    "RefundOrder",
+    "StatementLine",
+    "VirtualAccount",
+]

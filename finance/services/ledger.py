@@ -1,0 +1,175 @@
+"""Posting to the general ledger: balanced journal entries, posting rules as data, closed periods.
+
+``journal_post`` is the only way to write journal lines: it refuses an unbalanced entry, a line with both or
+neither side, and a date in a closed period, and writes the entry and its lines in the caller's transaction. On
+PostgreSQL a DEFERRED constraint trigger checks the balance again at commit (a line written by any other path
+cannot leave an entry unbalanced) and refuses UPDATE/DELETE of lines (migration 0003).
+
+``post_event`` books one business event by the :class:`~finance.models.PostingRule` table (data): e.g.
+``charge/principal`` → Wn 221 (analytic: the obligor account) / Ma 720, with the receivable type's dział,
+rozdział and the paragraf of the component (principal: the type's, interest: 0910, costs: 0640).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApplicationError
+from core.services.audit import audit_log
+from finance.models import AccountingPeriod, JournalEntry, JournalLine, LedgerAccount, PostingRule
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str  # the ledger account number, e.g. "221"
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    obligor_account_id: int | None = None
+    dzial: str = ""
+    rozdzial: str = ""
+    paragraf: str = ""
+
+
+class PeriodClosed(ApplicationError):
+    code = "period_closed"
+
+
+def period_is_closed(day: datetime.date) -> bool:
+    return AccountingPeriod.objects.filter(year=day.year, month=day.month, closed_at__isnull=False).exists()
+
+
+def journal_post(
+    *, date: datetime.date, event: str, description: str, lines: list[Line], actor=None, reverses=None
+) -> JournalEntry:
+    if not lines:
+        raise ApplicationError(_("A journal entry needs lines."), code="unbalanced")
+    for line in lines:
+        if (line.debit > 0) == (line.credit > 0) or line.debit < 0 or line.credit < 0:
+            raise ApplicationError(_("Each journal line has either a debit or a credit."), code="unbalanced")
+    if sum(x.debit for x in lines) != sum(x.credit for x in lines):
+        raise ApplicationError(_("The journal entry does not balance."), code="unbalanced")
+    if period_is_closed(date):
+        raise PeriodClosed(_("The period %(month)02d.%(year)d is closed.") % {"month": date.month, "year": date.year})
+    accounts = {a.number: a for a in LedgerAccount.objects.filter(number__in={x.account for x in lines})}
+    missing = {x.account for x in lines} - set(accounts)
+    if missing:
+        raise ApplicationError(
+            _("Unknown ledger account: %(accounts)s.") % {"accounts": ", ".join(sorted(missing))}, code="invalid"
+        )
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            date=date,
+            event=event,
+            description=description[:300],
+            reverses=reverses,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        JournalLine.objects.bulk_create(
+            [
+                JournalLine(
+                    entry=entry,
+                    account=accounts[x.account],
+                    obligor_account_id=x.obligor_account_id,
+                    debit=x.debit,
+                    credit=x.credit,
+                    dzial=x.dzial,
+                    rozdzial=x.rozdzial,
+                    paragraf=x.paragraf,
+                )
+                for x in lines
+            ]
+        )
+    return entry
+
+
+def posting_accounts(event: str, component: str) -> tuple[str, str]:
+    """(debit, credit) account numbers for an event (exact component first, then ``any``)."""
+    for key in ((event, component), (event, "any")):
+        rule = PostingRule.objects.filter(event=key[0], component=key[1]).select_related("debit", "credit").first()
+        if rule is not None:
+            return rule.debit.number, rule.credit.number
+    raise ApplicationError(
+        _("No posting rule for %(event)s / %(component)s.") % {"event": event, "component": component},
+        code="no_posting_rule",
+    )
+
+
+def classification(receivable_type, component: str) -> dict[str, str]:
+    if receivable_type is None:
+        return {}
+    paragraf = {
+        "interest": receivable_type.interest_paragraf,
+        "costs": receivable_type.costs_paragraf,
+    }.get(component, receivable_type.paragraf)
+    return {"dzial": receivable_type.dzial, "rozdzial": receivable_type.rozdzial, "paragraf": paragraf}
+
+
+def post_event(
+    *,
+    event: str,
+    component: str,
+    amount: Decimal,
+    date: datetime.date,
+    description: str,
+    obligor_account=None,
+    counter_obligor_account=None,
+    receivable_type=None,
+    actor=None,
+) -> JournalEntry:
+    """Book one event by the posting rules. The obligor account is the analytic of its side on an
+    analytic account (221); for a transfer between two obligor accounts the debit goes to ``obligor_account``
+    and the credit to ``counter_obligor_account``."""
+    debit, credit = posting_accounts(event, component)
+    receivable_type = receivable_type or (obligor_account.receivable_type if obligor_account else None)
+    cls = classification(receivable_type, component)
+    analytic = {a.number for a in LedgerAccount.objects.filter(number__in=(debit, credit), analytic_by_obligor=True)}
+    debit_obligor = obligor_account.pk if obligor_account and debit in analytic else None
+    credit_obligor = (
+        counter_obligor_account.pk
+        if counter_obligor_account is not None and credit in analytic
+        else (obligor_account.pk if obligor_account and credit in analytic and debit not in analytic else None)
+    )
+    if event in ("overpayment_credit", "transfer") and counter_obligor_account is None:
+        raise ApplicationError(_("A transfer needs both accounts."), code="invalid")
+    return journal_post(
+        date=date,
+        event=event,
+        description=description,
+        actor=actor,
+        lines=[
+            Line(account=debit, debit=amount, obligor_account_id=debit_obligor, **cls),
+            Line(account=credit, credit=amount, obligor_account_id=credit_obligor, **cls),
+        ],
+    )
+
+
+def period_close(*, actor, year: int, month: int) -> AccountingPeriod:
+    """Close a month: no entry dated in it is accepted afterwards. Earlier open months must be closed first."""
+    if not actor.has_perm("finance.manage_ledger"):
+        raise ApplicationError(_("You may not close periods."), code="forbidden")
+    today = timezone.localdate()
+    if (year, month) >= (today.year, today.month):
+        raise ApplicationError(_("Only a past month can be closed."), code="invalid")
+    with transaction.atomic():
+        period, _created = AccountingPeriod.objects.select_for_update().get_or_create(year=year, month=month)
+        if period.closed_at:
+            raise ApplicationError(_("The period is already closed."), code="already_closed")
+        earlier_open = (
+            AccountingPeriod.objects.filter(closed_at__isnull=True).exclude(pk=period.pk).filter(year__lt=year).exists()
+            or AccountingPeriod.objects.filter(closed_at__isnull=True, year=year, month__lt=month).exists()
+        )
+        if earlier_open:
+            raise ApplicationError(_("Close the earlier months first."), code="invalid")
+        period.closed_at = timezone.now()
+        period.closed_by = actor
+        period.save(update_fields=["closed_at", "closed_by"])
+        audit_log(actor=actor, action="finance.period.closed", obj=period, details={"year": year, "month": month})
+    return period

@@ -1,0 +1,3 @@
+"""Back-office views: accounts."""
+
+urlpatterns: list = []
