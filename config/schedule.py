@@ -76,4 +76,10 @@ BEAT_SCHEDULE = {
         "task": "documents.tasks_dispatch.deliver_receipt_events",
         "schedule": crontab(minute="*"),
     },
+    # Every 5 minutes: import the MT940 statements the bank delivered to FINANCE_STATEMENT_INBOX and archive them
+    # to done/ or rejected/ (+ .reason.txt); a file is claimed by an atomic rename, so two runs import it once.
+    "finance.import-statements-from-inbox": {
+        "task": "finance.tasks.import_statements_from_inbox",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -181,6 +181,13 @@ SPECTACULAR_SETTINGS = {
         "ArchiveTransferStatusEnum": "documents.models.archive.ArchiveTransfer.Status",
         "DisposalListStatusEnum": "documents.models.archive.DisposalList.Status",
         "EmailIntakeStatusEnum": "documents.models.registry.EmailIntake.Status",
+        "PaymentStatusEnum": "finance.models.bank.Payment.Status",
+        "PaymentSourceEnum": "finance.models.bank.Payment.Source",
+        "BankStatementStatusEnum": "finance.models.bank.BankStatement.Status",
+        "RefundOrderStatusEnum": "finance.models.bank.RefundOrder.Status",
+        "StatementLineMatchEnum": "finance.models.bank.StatementLine.Match",
+        "AccountEntryKindEnum": "finance.models.accounts.AccountEntry.Kind",
+        "AccountEntryComponentEnum": "finance.models.accounts.AccountEntry.Component",
     },
 }
 
@@ -266,5 +273,9 @@ _range = env("DOCUMENTS_REGISTERED_NUMBER_RANGE", default="RR:10000000:19999999"
 DOCUMENTS_REGISTERED_NUMBER_RANGE = (_range[0], int(_range[1]), int(_range[2]))
 # Closed cases go to the office archive this many years after 1 January following their closing (instrukcja).
 DOCUMENTS_ARCHIVE_AFTER_YEARS = env.int("DOCUMENTS_ARCHIVE_AFTER_YEARS", default=2)
+# --- Finance ---------------------------------------------------------------------------------------------------
+# The drop folder where the bank delivers MT940 statements (host-to-host); empty: not polled. Files at its top use
+# the first active bank profile; files in a sub-folder named after a profile's code use that profile.
+FINANCE_STATEMENT_INBOX = env("FINANCE_STATEMENT_INBOX", default="")
 # The back office's public address (https://ezd.gmina.pl), for links in e-mails; empty: e-mails carry no links.
 MAGISTRAT_BASE_URL = env("MAGISTRAT_BASE_URL", default="").rstrip("/")

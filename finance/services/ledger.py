@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -162,10 +163,19 @@ def period_close(*, actor, year: int, month: int) -> AccountingPeriod:
         period, _created = AccountingPeriod.objects.select_for_update().get_or_create(year=year, month=month)
         if period.closed_at:
             raise ApplicationError(_("The period is already closed."), code="already_closed")
+        # Every earlier month that has entries (or an open period row) must be closed first.
+        closed = set(AccountingPeriod.objects.filter(closed_at__isnull=False).values_list("year", "month"))
         earlier_open = (
-            AccountingPeriod.objects.filter(closed_at__isnull=True).exclude(pk=period.pk).filter(year__lt=year).exists()
-            or AccountingPeriod.objects.filter(closed_at__isnull=True, year=year, month__lt=month).exists()
+            AccountingPeriod.objects.filter(closed_at__isnull=True)
+            .filter(Q(year__lt=year) | Q(year=year, month__lt=month))
+            .exists()
         )
+        first = JournalEntry.objects.order_by("date").values_list("date", flat=True).first()
+        if first is not None:
+            y, m = first.year, first.month
+            while (y, m) < (year, month) and not earlier_open:
+                earlier_open = (y, m) not in closed
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         if earlier_open:
             raise ApplicationError(_("Close the earlier months first."), code="invalid")
         period.closed_at = timezone.now()

@@ -97,3 +97,14 @@ def test_closed_period_takes_no_entries(make_user):
     with pytest.raises(ApplicationError) as exc:
         period_close(actor=accountant, year=2025, month=1)
     assert exc.value.code == "already_closed"
+
+
+def test_a_month_with_entries_must_be_closed_before_a_later_one(make_user):
+    accountant = make_user(roles.ACCOUNTANT)
+    journal_post(date=datetime.date(2025, 3, 10), event="x", description="x",
+                 lines=[Line("133", debit=D("1")), Line("240", credit=D("1"))])  # fmt: skip
+    with pytest.raises(ApplicationError) as exc:
+        period_close(actor=accountant, year=2025, month=4)
+    assert exc.value.code == "invalid"
+    period_close(actor=accountant, year=2025, month=3)
+    period_close(actor=accountant, year=2025, month=4)
