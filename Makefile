@@ -61,6 +61,8 @@ bench: .venv ## benchmarks: print figures (BENCH_DATABASE_URL selects the databa
 	$(BIN)/python bench/population.py
 	$(BIN)/python bench/epuap_ingest.py
 	$(BIN)/python bench/documents_search.py
+	$(BIN)/python bench/finance_arrears.py
+	$(BIN)/python bench/finance_import.py
 
 lint: .venv ## ruff check + ruff format --check
 	$(BIN)/ruff check .

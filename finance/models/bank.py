@@ -207,8 +207,14 @@ class RefundOrder(models.Model):
         EXPORTED = "exported", _("exported to the bank")
         CANCELLED = "cancelled", _("cancelled")
 
-    account = models.ForeignKey("finance.ObligorAccount", on_delete=models.PROTECT, related_name="refunds")
-    party = models.ForeignKey("core.Party", on_delete=models.PROTECT, related_name="+")
+    # An overpayment refunded from an obligor account, or an unidentified payment returned to the payer (``payment``).
+    account = models.ForeignKey(
+        "finance.ObligorAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    party = models.ForeignKey("core.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payment = models.OneToOneField(
+        "finance.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="return_order"
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     target_account = models.CharField(_("refund to account (NRB)"), max_length=26)
     recipient_name = models.CharField(_("recipient"), max_length=300)
@@ -229,7 +235,12 @@ class RefundOrder(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("refund order")
         verbose_name_plural = _("refund orders")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(account__isnull=False) | Q(payment__isnull=False), name="refund_from_account_or_payment"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} → {self.target_account}"

@@ -125,6 +125,23 @@ class PaymentResolveView(BackOfficeView):
                     messages.success(request, _("The payment date has been changed."))
                     return HttpResponseRedirect(reverse("finance:payment-resolve", args=[payment.pk]))
             return self._render(request, payment, PaymentResolveForm(), date_form, status=400)
+        if request.POST.get("action") == "return":
+            from finance.services.returns import payment_return
+
+            try:
+                payment_return(
+                    actor=request.user,
+                    payment=payment,
+                    reason=request.POST.get("reason", ""),
+                    target_account=request.POST.get("target_account", ""),
+                )
+            except ApplicationError as exc:
+                _error(request, exc)
+            else:
+                messages.success(request, _("The payment will be returned to the payer."))
+                return HttpResponseRedirect(reverse("finance:payment-unidentified-list"))
+            date_form = PaymentDateForm(initial={"payment_date": payment.payment_date})
+            return self._render(request, payment, PaymentResolveForm(), date_form, status=400)
         form = PaymentResolveForm(request.POST)
         if form.is_valid():
             try:
