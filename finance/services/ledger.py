@@ -8,6 +8,10 @@ cannot leave an entry unbalanced) and refuses UPDATE/DELETE of lines (migration 
 ``post_event`` books one business event by the :class:`~finance.models.PostingRule` table (data): e.g.
 ``charge/principal`` → Wn 221 (analytic: the obligor account) / Ma 720, with the receivable type's dział,
 rozdział and the paragraf of the component (principal: the type's, interest: 0910, costs: 0640).
+
+For bulk work (the statement import): :class:`PostingRules` reads the rules once, :func:`event_lines` gives the
+two lines ``post_event`` would write, and :func:`journal_post_many` writes many entries with many lines in a few
+queries (the same checks as ``journal_post``).
 """
 
 from __future__ import annotations
@@ -47,9 +51,7 @@ def period_is_closed(day: datetime.date) -> bool:
     return AccountingPeriod.objects.filter(year=day.year, month=day.month, closed_at__isnull=False).exists()
 
 
-def journal_post(
-    *, date: datetime.date, event: str, description: str, lines: list[Line], actor=None, reverses=None
-) -> JournalEntry:
+def _check_lines(lines: list[Line]) -> None:
     if not lines:
         raise ApplicationError(_("A journal entry needs lines."), code="unbalanced")
     for line in lines:
@@ -57,6 +59,12 @@ def journal_post(
             raise ApplicationError(_("Each journal line has either a debit or a credit."), code="unbalanced")
     if sum(x.debit for x in lines) != sum(x.credit for x in lines):
         raise ApplicationError(_("The journal entry does not balance."), code="unbalanced")
+
+
+def journal_post(
+    *, date: datetime.date, event: str, description: str, lines: list[Line], actor=None, reverses=None
+) -> JournalEntry:
+    _check_lines(lines)
     if period_is_closed(date):
         raise PeriodClosed(_("The period %(month)02d.%(year)d is closed.") % {"month": date.month, "year": date.year})
     accounts = {a.number: a for a in LedgerAccount.objects.filter(number__in={x.account for x in lines})}
@@ -73,7 +81,10 @@ def journal_post(
             reverses=reverses,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        JournalLine.objects.bulk_create(
+        from finance.services.payments import bulk_insert  # COPY on PostgreSQL
+
+        bulk_insert(
+            JournalLine,
             [
                 JournalLine(
                     entry=entry,
@@ -86,9 +97,108 @@ def journal_post(
                     paragraf=x.paragraf,
                 )
                 for x in lines
-            ]
+            ],
         )
     return entry
+
+
+@dataclass(frozen=True)
+class JournalDraft:
+    """One entry for :func:`journal_post_many`."""
+
+    date: datetime.date
+    event: str
+    description: str
+    lines: list[Line]
+
+
+def journal_post_many(*, drafts: list[JournalDraft], actor=None) -> list[JournalEntry]:
+    """Write many balanced entries at once (``bulk_create``), each checked like :func:`journal_post`: lines
+    with one side, balanced, no closed period, known ledger accounts. All or nothing (the caller's transaction)."""
+    if not drafts:
+        return []
+    for draft in drafts:
+        _check_lines(draft.lines)
+    for year, month in sorted({(d.date.year, d.date.month) for d in drafts}):
+        if period_is_closed(datetime.date(year, month, 1)):
+            raise PeriodClosed(_("The period %(month)02d.%(year)d is closed.") % {"month": month, "year": year})
+    numbers = {x.account for d in drafts for x in d.lines}
+    accounts = {a.number: a for a in LedgerAccount.objects.filter(number__in=numbers)}
+    missing = numbers - set(accounts)
+    if missing:
+        raise ApplicationError(
+            _("Unknown ledger account: %(accounts)s.") % {"accounts": ", ".join(sorted(missing))}, code="invalid"
+        )
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        entries = JournalEntry.objects.bulk_create(
+            [JournalEntry(date=d.date, event=d.event, description=d.description[:300], created_by=user) for d in drafts]
+        )
+        from finance.services.payments import bulk_insert  # COPY on PostgreSQL
+
+        bulk_insert(
+            JournalLine,
+            [
+                JournalLine(
+                    entry=entry,
+                    account=accounts[x.account],
+                    obligor_account_id=x.obligor_account_id,
+                    debit=x.debit,
+                    credit=x.credit,
+                    dzial=x.dzial,
+                    rozdzial=x.rozdzial,
+                    paragraf=x.paragraf,
+                )
+                for entry, draft in zip(entries, drafts, strict=True)
+                for x in draft.lines
+            ],
+        )
+    return entries
+
+
+class PostingRules:
+    """The posting rules and the accounts kept per obligor, read once (for many events in one transaction)."""
+
+    def __init__(self) -> None:
+        self.rules = {
+            (r.event, r.component): (r.debit.number, r.credit.number)
+            for r in PostingRule.objects.select_related("debit", "credit")
+        }
+        self.analytic = set(LedgerAccount.objects.filter(analytic_by_obligor=True).values_list("number", flat=True))
+
+    def accounts(self, event: str, component: str) -> tuple[str, str]:
+        for key in ((event, component), (event, "any")):
+            if key in self.rules:
+                return self.rules[key]
+        raise ApplicationError(
+            _("No posting rule for %(event)s / %(component)s.") % {"event": event, "component": component},
+            code="no_posting_rule",
+        )
+
+
+def _lines(*, debit, credit, analytic, amount, cls, obligor_pk, counter_pk) -> list[Line]:
+    debit_obligor = obligor_pk if obligor_pk is not None and debit in analytic else None
+    credit_obligor = (
+        counter_pk
+        if counter_pk is not None and credit in analytic
+        else (obligor_pk if obligor_pk is not None and credit in analytic and debit not in analytic else None)
+    )
+    return [
+        Line(account=debit, debit=amount, obligor_account_id=debit_obligor, **cls),
+        Line(account=credit, credit=amount, obligor_account_id=credit_obligor, **cls),
+    ]
+
+
+def event_lines(
+    *, rules: PostingRules, event: str, component: str, amount: Decimal, obligor_account, receivable_type=None
+) -> list[Line]:
+    """The two lines :func:`post_event` writes for an event on one obligor account (no counter account)."""
+    debit, credit = rules.accounts(event, component)
+    cls = classification(receivable_type or obligor_account.receivable_type, component)
+    return _lines(
+        debit=debit, credit=credit, analytic=rules.analytic, amount=amount, cls=cls, obligor_pk=obligor_account.pk,
+        counter_pk=None,
+    )  # fmt: skip
 
 
 def posting_accounts(event: str, component: str) -> tuple[str, str]:
@@ -132,12 +242,6 @@ def post_event(
     receivable_type = receivable_type or (obligor_account.receivable_type if obligor_account else None)
     cls = classification(receivable_type, component)
     analytic = {a.number for a in LedgerAccount.objects.filter(number__in=(debit, credit), analytic_by_obligor=True)}
-    debit_obligor = obligor_account.pk if obligor_account and debit in analytic else None
-    credit_obligor = (
-        counter_obligor_account.pk
-        if counter_obligor_account is not None and credit in analytic
-        else (obligor_account.pk if obligor_account and credit in analytic and debit not in analytic else None)
-    )
     if event in ("overpayment_credit", "transfer") and counter_obligor_account is None:
         raise ApplicationError(_("A transfer needs both accounts."), code="invalid")
     return journal_post(
@@ -145,10 +249,15 @@ def post_event(
         event=event,
         description=description,
         actor=actor,
-        lines=[
-            Line(account=debit, debit=amount, obligor_account_id=debit_obligor, **cls),
-            Line(account=credit, credit=amount, obligor_account_id=credit_obligor, **cls),
-        ],
+        lines=_lines(
+            debit=debit,
+            credit=credit,
+            analytic=analytic,
+            amount=amount,
+            cls=cls,
+            obligor_pk=obligor_account.pk if obligor_account else None,
+            counter_pk=counter_obligor_account.pk if counter_obligor_account is not None else None,
+        ),
     )
 
 

@@ -1,9 +1,10 @@
 """Payments: registration at the cash desk and allocation of an identified payment (OP art. 62, 55 §2).
 
-``payment_allocate`` is the one place where money is put on obligors' accounts; the bank statement import calls
-it for every identified credit. It locks the payment and every account of the payer (as obligor or co-obligor,
-in id order), computes the open items as of the payment date, allocates with the pure
-:func:`finance.domain.allocation.allocate`, and writes in one transaction:
+``payment_allocate`` puts one payment on obligors' accounts (the cash desk, the unidentified queue);
+``payments_allocate_batch`` does the same for all identified credits of a bank statement at once, with exactly the
+same entries and balances (see there; the journal as collective entries). ``payment_allocate`` locks the payment
+and every account of the payer (as obligor or co-obligor, in id order), computes the open items as of the
+payment date, allocates with the pure :func:`finance.domain.allocation.allocate`, and writes in one transaction:
 
 * ``allocation`` entries (principal / interest / costs) with the payment, journal ``payment_bank`` (133/221) or
   ``payment_cash`` (101/221) per component with the receivable type's paragraf (interest 0910, costs 0640);
@@ -16,12 +17,15 @@ It is idempotent: an allocated payment is returned as it was allocated.
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import enum
+import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +34,8 @@ from core.services.audit import audit_log
 from finance import selectors
 from finance.domain.allocation import Allocation, AllocationResult, CostItem, OpenInstallment, allocate
 from finance.domain.rounding import ZERO, to_grosz
-from finance.models import AccountEntry, ObligorAccount, Payment
+from finance.models import AccountEntry, ObligorAccount, Payment, ReceivableType
+from finance.services import ledger
 from finance.services.accounts import lock_accounts
 from finance.services.ledger import post_event
 
@@ -54,24 +59,46 @@ class OpenItems:
     overpayment: dict[int, Decimal]  # account id → overpayment as of the date
 
 
+def _group(rows) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[row.account_id].append(row)
+    return grouped
+
+
 def open_items(accounts: list[ObligorAccount], *, on: datetime.date) -> OpenItems:
     """Open installments (principal never above what is still unpaid after entries dated later — a payment
     booked out of date order is never allocated twice) and open reminder costs, oldest first."""
-    ctx = selectors._Context(on)
-    installments, costs = [], []
+    ids = [a.pk for a in accounts]
+    entries = _group(selectors._entry_rows(account_id__in=ids))
+    installments = _group(selectors._inst_rows(charge__account_id__in=ids))
+    return _open_items(accounts, entries, installments, on=on, ctx=selectors._Context(on))
+
+
+def _open_items(accounts, entries: dict[int, list], installments: dict[int, list], *, on, ctx) -> OpenItems:
+    """:func:`open_items` from the rows of the accounts already loaded (entries of every date, in (value date, id)
+    order — the batch keeps them so in memory)."""
+    open_installments, costs = [], []
     by_inst, by_cost, overpayment = {}, {}, {}
     cost_dates = {}
     for account in accounts:
-        now = selectors.account_state(account, as_of=on, ctx=ctx)
-        latest = {
-            v.id: v.state.principal for v in selectors.account_state(account, as_of=FAR_FUTURE, ctx=ctx).installments
-        }
+        rows, insts = entries.get(account.pk, ()), installments.get(account.pk, ())
+        now = selectors._state_from_rows(account, rows, insts, on, ctx)
+        later = rows and rows[-1].value_date > on  # rows are in (value date, id) order
+        latest = (
+            {
+                v.id: v.state.principal
+                for v in selectors._state_from_rows(account, rows, insts, FAR_FUTURE, ctx).installments
+            }
+            if later
+            else {}  # nothing dated later: the principal as of ``on`` is the latest
+        )
         overpayment[account.pk] = now.overpayment
         for v in now.installments:
             principal = max(min(v.state.principal, latest.get(v.id, v.state.principal)), ZERO)
             interest = max(v.state.interest, ZERO)
             if principal + interest > 0:
-                installments.append(
+                open_installments.append(
                     OpenInstallment(
                         id=v.id,
                         receivable_type=account.receivable_type.code,
@@ -81,13 +108,13 @@ def open_items(accounts: list[ObligorAccount], *, on: datetime.date) -> OpenItem
                     )
                 )
                 by_inst[v.id] = account
+        if now.cost_items:
+            cost_dates.update({e.pk: e.value_date for e in rows if e.kind == K.REMINDER_COST})
         for c in now.cost_items:
             costs.append(c)
             by_cost[c.id] = account
-    if by_cost:
-        cost_dates = dict(AccountEntry.objects.filter(pk__in=by_cost).values_list("pk", "value_date"))
     costs.sort(key=lambda c: (cost_dates.get(c.id), c.id))
-    return OpenItems(installments, costs, by_inst, by_cost, overpayment)
+    return OpenItems(open_installments, costs, by_inst, by_cost, overpayment)
 
 
 def write_allocations(
@@ -225,6 +252,284 @@ def payment_allocate(*, payment: Payment, actor=None, event: str | None = None) 
             },
         )  # fmt: skip
     return result
+
+
+# --- many payments at once (the statement import) ----------------------------------------------------------
+
+CHUNK = 5000  # ids per IN (…) list: SQLite allows 32 766 parameters, PostgreSQL plans long lists slowly
+_SYNTHETIC_PK = 10**15  # in-memory rows written by the batch sort after every stored entry, as their ids will
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def bulk_insert(model, objs: list, *, with_ids: bool = False) -> list:
+    """Insert many new rows of ``model`` in the caller's transaction. On PostgreSQL by ``COPY … FROM STDIN`` (ids,
+    when asked for, taken from the table's sequence first and set on the objects): several times faster than
+    ``bulk_create``, which spends most of its time preparing values. Elsewhere ``bulk_create``. Only plain values
+    are written (no ``save()``/signals, as with ``bulk_create``); ``auto_now_add`` fields get the current time."""
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(objs, batch_size=CHUNK)
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key or with_ids]
+    now = timezone.now()
+    stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if with_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(objs)],
+            )
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = pk
+        attnames = [f.attname for f in fields]
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                for name in stamped:
+                    if getattr(obj, name) is None:
+                        setattr(obj, name, now)
+                copy.write_row([_plain(getattr(obj, name)) for name in attnames])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"
+    return objs
+
+
+def bulk_insert_rows(model, rows: list[dict]) -> None:
+    """Insert rows given as {attname: value} (missing fields: their defaults) — :func:`bulk_insert` without
+    building model instances on PostgreSQL (COPY of plain tuples)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=CHUNK)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {
+        f.attname: now if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False) else f.get_default()
+        for f in fields
+    }
+    attnames = [f.attname for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([_plain(row[n]) if n in row else defaults[n] for n in attnames])
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+# Obligor accounts per part of a collective journal entry. On PostgreSQL the deferred balance trigger (migration
+# 0003) sums the whole entry once per line at commit — quadratic in the size of an entry — so a statement's
+# collective entry is written in balanced parts of this many obligor accounts (each part: its 221 analytic lines
+# and its own 133 / 720 / 240 counter-lines).
+JOURNAL_PART_ACCOUNTS = 50
+
+
+@dataclass
+class _JournalBook:
+    """Journal lines of a batch summed per (date, event) and per (side, ledger account, obligor account, dział,
+    rozdział, paragraf): one collective entry (dekret zbiorczy) per date and event, in balanced parts of
+    :data:`JOURNAL_PART_ACCOUNTS` obligor accounts."""
+
+    rules: ledger.PostingRules
+    sums: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(lambda: ZERO)))
+    parts: dict = field(default_factory=dict)
+
+    def add(self, *, day, event, component, amount, account) -> tuple:
+        part = self.parts.setdefault(account.pk, len(self.parts) // JOURNAL_PART_ACCOUNTS)
+        for line in ledger.event_lines(
+            rules=self.rules, event=event, component=component, amount=amount, obligor_account=account
+        ):
+            side = "debit" if line.debit > 0 else "credit"
+            key = (side, line.account, line.obligor_account_id, line.dzial, line.rozdzial, line.paragraf)
+            self.sums[(day, event, part)][key] += line.debit + line.credit
+        return (day, event, part)
+
+    def drafts(self, description) -> tuple[list[tuple], list[ledger.JournalDraft]]:
+        keys, drafts = [], []
+        for (day, event, part), sums in sorted(self.sums.items()):
+            ordered = sorted(sums.items(), key=lambda kv: (kv[0][0] != "debit", kv[0][1], kv[0][2] or 0, kv[0][3:]))
+            lines = [
+                ledger.Line(account=acc, obligor_account_id=obligor, dzial=dz, rozdzial=rz, paragraf=par, **{side: amt})
+                for (side, acc, obligor, dz, rz, par), amt in ordered
+            ]
+            keys.append((day, event, part))
+            drafts.append(
+                ledger.JournalDraft(date=day, event=event, description=description(day, event, part), lines=lines)
+            )
+        return keys, drafts
+
+
+def payments_allocate_batch(
+    *, payments, actor=None, event: str | None = None, statement=None, created_here: bool = False
+) -> dict[int, AllocationResult]:
+    """Allocate many identified payments at once, with exactly the result of :func:`payment_allocate` called for
+    each of them in (payment date, given order) order — for one bank statement.
+
+    In a few queries: the payments are locked (id order) and re-read (an allocated one is skipped — idempotent);
+    the accounts of every payer (as obligor or co-obligor) are locked in one ``SELECT … FOR UPDATE`` ordered by id
+    (in chunks of :data:`CHUNK`, still in id order), and their entries and installments loaded. Each payment is
+    allocated by the pure :func:`~finance.domain.allocation.allocate` against the state replayed in memory, which
+    is then updated (a payer's later payment sees the earlier one). Then: the entries by ``bulk_create``, the
+    journal as one collective entry (dekret zbiorczy) per payment date and event (``interest`` for the interest
+    charged on the payment date, 221/720; the payment event for the payments, 133/221 or 240/221) with lines summed
+    per ledger account, obligor account and classification — written in balanced parts of
+    :data:`JOURNAL_PART_ACCOUNTS` obligor accounts (see there) — the payments marked allocated in one ``UPDATE`` and
+    one audit event (``finance.payments.allocated``, on ``statement`` when given) with the counts and totals.
+
+    ``created_here``: the payments were inserted in the caller's transaction (the statement import) — they are
+    not locked and re-read. Returns the result per payment id. Refusals (a returned payment, an unidentified
+    payer, a payer without an account, a non-positive amount) refuse the whole batch and write nothing."""
+    payments = list(payments)
+    if not payments:
+        return {}
+    order = {p.pk: n for n, p in enumerate(payments)}
+    with transaction.atomic():
+        ids = sorted(order)
+        status: dict[int, str] = {}
+        if created_here:  # inserted in the caller's transaction: nobody else sees them, nothing to lock or re-read
+            status = {p.pk: p.status for p in payments}
+        for chunk in [] if created_here else _chunks(ids):
+            status.update(
+                Payment.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", "status")
+            )
+        todo = []
+        results: dict[int, AllocationResult] = {}
+        for p in payments:
+            current = status.get(p.pk)
+            if current == Payment.Status.ALLOCATED:
+                results[p.pk] = _result_of(p)
+                continue
+            if current == Payment.Status.RETURNED:
+                raise ApplicationError(_("The payment has been returned to the payer."), code="invalid")
+            if p.party_id is None:
+                raise ApplicationError(_("The payer of this payment is not identified."), code="unidentified")
+            if p.amount <= 0:
+                raise ApplicationError(_("The amount must be positive."), code="invalid")
+            todo.append(p)
+        if not todo:
+            return results
+        parties = sorted({p.party_id for p in todo})
+        accounts_of: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(parties):
+            for pk, party_id in ObligorAccount.objects.filter(party_id__in=chunk).values_list("pk", "party_id"):
+                accounts_of[party_id].add(pk)
+            joint = ObligorAccount.co_obligors.through.objects.filter(party_id__in=chunk)
+            for pk, party_id in joint.values_list("obligoraccount_id", "party_id"):
+                accounts_of[party_id].add(pk)
+        if any(not accounts_of.get(p.party_id) for p in todo):
+            raise ApplicationError(_("The payer has no account with the office."), code="no_account")
+        account_ids = sorted({pk for pks in accounts_of.values() for pk in pks})
+        types = {t.pk: t for t in ReceivableType.objects.all()}
+        accounts: dict[int, ObligorAccount] = {}
+        entries: dict[int, list] = defaultdict(list)
+        installments: dict[int, list] = defaultdict(list)
+        for chunk in _chunks(account_ids):
+            accounts.update(lock_accounts(chunk))
+            for row in selectors._entry_rows(account_id__in=chunk):
+                entries[row.account_id].append(row)
+            for row in selectors._inst_rows(charge__account_id__in=chunk):
+                installments[row.account_id].append(row)
+        for a in accounts.values():
+            a.receivable_type = types[a.receivable_type_id]
+        party_accounts = {party: [accounts[pk] for pk in sorted(pks)] for party, pks in accounts_of.items()}
+
+        rates = selectors.interest_rates()
+        contexts: dict[datetime.date, selectors._Context] = {}
+        book = _JournalBook(ledger.PostingRules())
+        booked, user = timezone.localdate(), _user(actor)
+        synthetic = itertools.count(_SYNTHETIC_PK)
+        planned: list[tuple[dict, tuple]] = []  # (AccountEntry values, journal key)
+        user_id = user.pk if user is not None else None
+        descriptions: dict[datetime.date, str] = {}
+        interest_text, overpayment_text = _("Late-payment interest"), _("Overpayment")
+        totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+
+        def remember(account, kind, component, amount, day, installment_id):
+            row = selectors._Entry(next(synthetic), account.pk, kind, component, amount, day, installment_id, None)
+            bisect.insort(entries[account.pk], row, key=lambda e: (e.value_date, e.pk))
+
+        for p in sorted(todo, key=lambda p: (p.payment_date, order[p.pk])):
+            day = p.payment_date
+            ctx = contexts.get(day) or contexts.setdefault(day, selectors._Context(day, rates=rates))
+            mine = party_accounts[p.party_id]
+            items = _open_items(mine, entries, installments, on=day, ctx=ctx)
+            result = allocate(
+                amount=p.amount, payment_date=day, installments=items.installments, costs=items.costs,
+                indicated_type=types[p.indicated_type_id].code if p.indicated_type_id else None,
+            )  # fmt: skip
+            ev = event or ("payment_cash" if p.source == Payment.Source.CASH else "payment_bank")
+            if day not in descriptions:
+                descriptions[day] = (_("Payment of %(date)s") % {"date": f"{day:%d.%m.%Y}"})[:500]
+            description = descriptions[day]
+            common = {"booked_on": booked, "created_by_id": user_id, "value_date": day, "payment_id": p.pk}
+            for a in result.allocations:
+                if a.target == "cost":
+                    account, installment_id = items.account_of_cost[a.item_id], None
+                else:
+                    account, installment_id = items.account_of_installment[a.item_id], a.item_id
+                if a.component == C.INTEREST:
+                    key = book.add(day=day, event="interest", component="interest", amount=a.amount, account=account)
+                    planned.append((dict(
+                        account_id=account.pk, kind=K.INTEREST.value, component=C.INTEREST.value, amount=a.amount,
+                        installment_id=installment_id, description=interest_text, **common,
+                    ), key))  # fmt: skip
+                    remember(account, K.INTEREST, C.INTEREST, a.amount, day, installment_id)
+                key = book.add(day=day, event=ev, component=a.component, amount=a.amount, account=account)
+                planned.append((dict(
+                    account_id=account.pk, kind=K.ALLOCATION.value, component=str(a.component), amount=a.amount,
+                    installment_id=installment_id, description=description, **common,
+                ), key))  # fmt: skip
+                remember(account, K.ALLOCATION, a.component, a.amount, day, installment_id)
+                totals[a.component] += a.amount
+            if result.remainder > 0:
+                account = _overpayment_account(p, mine, result.allocations, items)
+                key = book.add(day=day, event=ev, component="overpayment", amount=result.remainder, account=account)
+                planned.append((dict(
+                    account_id=account.pk, kind=K.OVERPAYMENT.value, component=C.OVERPAYMENT.value,
+                    amount=result.remainder, installment_id=None, description=overpayment_text, **common,
+                ), key))  # fmt: skip
+                remember(account, K.OVERPAYMENT, C.OVERPAYMENT, result.remainder, day, None)
+                totals["overpayment"] += result.remainder
+            results[p.pk] = result
+
+        reference = getattr(statement, "reference", "")
+
+        def journal_description(day, ev, part):
+            values = {"date": f"{day:%d.%m.%Y}", "reference": reference, "part": part + 1}
+            if ev == "interest":
+                return _("Interest charged on %(date)s, statement %(reference)s, part %(part)d") % values
+            return _("Payments of %(date)s, statement %(reference)s, part %(part)d") % values
+
+        keys, drafts = book.drafts(journal_description)
+        journal = dict(zip(keys, ledger.journal_post_many(drafts=drafts, actor=actor), strict=True))
+        for row, key in planned:
+            row["journal_entry_id"] = journal[key].pk
+        bulk_insert_rows(AccountEntry, [row for row, _key in planned])
+        done = sorted(p.pk for p in todo)
+        for chunk in _chunks(done):
+            Payment.objects.filter(pk__in=chunk).update(status=Payment.Status.ALLOCATED)
+        for p in todo:
+            p.status = Payment.Status.ALLOCATED
+        audit_log(
+            actor=actor or "system", action="finance.payments.allocated", obj=statement or todo[0],
+            details={
+                "payments": len(todo), "amount": str(sum((p.amount for p in todo), ZERO)),
+                "parties": len(parties), "accounts": len(account_ids), "entries": len(planned),
+                "allocated": {k: str(v) for k, v in sorted(totals.items()) if k != "overpayment"},
+                "overpayment": str(totals["overpayment"]), "journal_entries": [e.pk for e in journal.values()],
+            },
+        )  # fmt: skip
+    return results
 
 
 def payment_register_cash(

@@ -6,7 +6,8 @@ reconcile, another currency or a value date in the future rejects it as a whole 
 nothing is written. Then each statement is imported in ONE transaction: the ``BankStatement``, its lines, and for
 each credit a ``Payment`` — matched by the virtual account (confidence 100), else by a PESEL / NIP of a registered
 party (80) or an obligor-account reference (60) in the title, else unidentified (journal 133/240). Identified
-payments are allocated (``finance.services.payments.payment_allocate``), which books them. A statement already
+payments are allocated together (``finance.services.payments.payments_allocate_batch`` — the result of
+``payment_allocate`` for each, in payment-date order, in a few queries), which books them. A statement already
 imported (same account + reference + number, or the same content) is a duplicate and changes nothing; two
 processes importing the same file at once end with one import (the unique constraints decide).
 
@@ -180,6 +181,14 @@ def _allocate(*, payment: Payment, actor, event: str = "payment_bank") -> None:
     payment_allocate(payment=payment, actor=actor, event=event)
 
 
+def _allocate_many(*, payments: list[Payment], actor, statement) -> None:
+    """Allocate the identified payments of one statement at once (``payments_allocate_batch``: the same result as
+    ``payment_allocate`` for each, in payment-date order; one collective journal entry per date and event)."""
+    from finance.services.payments import payments_allocate_batch
+
+    payments_allocate_batch(payments=payments, actor=actor, statement=statement, created_here=True)
+
+
 def _parties_with_accounts(party_ids) -> set[int]:
     ids = {p for p in party_ids if p is not None}
     if not ids:
@@ -220,6 +229,12 @@ def _is_duplicate(parsed) -> bool:
     ).exists()
 
 
+def bulk_insert(model, objs, *, with_ids=False):
+    from finance.services.payments import bulk_insert as insert  # COPY on PostgreSQL, bulk_create elsewhere
+
+    return insert(model, objs, with_ids=with_ids)
+
+
 def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_after=None, progress=None) -> None:
     user = actor if getattr(actor, "is_authenticated", False) else None
     statement = BankStatement.objects.create(
@@ -237,7 +252,8 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
         imported_by=user,
     )
     matches = match_movements(parsed.movements, profile=profile)
-    lines = StatementLine.objects.bulk_create(
+    lines = bulk_insert(
+        StatementLine,
         [
             StatementLine(
                 statement=statement,
@@ -257,12 +273,13 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
                 confidence=match.confidence,
             )
             for m, match in zip(parsed.movements, matches, strict=True)
-        ]
+        ],
+        with_ids=True,
     )
-    matched = unidentified = 0
     total = len(lines)
     # A party found but without any account with the office waits for a clerk like an unidentified payment.
     with_accounts = _parties_with_accounts(m.party_id for m in matches)
+    payments, identified = [], []
     for number, (line, match) in enumerate(zip(lines, matches, strict=True), start=1):
         if fail_after is not None and number > fail_after:
             raise RuntimeError("injected failure")  # tests: a crash mid-statement
@@ -270,24 +287,31 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
             progress(number, total)
         if not line.is_credit:
             continue
-        identified = match.party_id in with_accounts
-        payment = Payment.objects.create(
-            source=Payment.Source.BANK,
-            statement_line=line,
-            party_id=match.party_id if identified else None,
-            indicated_type_id=match.receivable_type_id if identified else None,
-            amount=line.amount,
-            payment_date=line.value_date,
-            received_on=line.value_date,
-            payer_account=line.counterparty_account,
-            title=line.title,
-            status=Payment.Status.UNIDENTIFIED,
-            created_by=user,
+        known = match.party_id in with_accounts
+        payments.append(
+            Payment(
+                source=Payment.Source.BANK,
+                statement_line=line,
+                party_id=match.party_id if known else None,
+                indicated_type_id=match.receivable_type_id if known else None,
+                amount=line.amount,
+                payment_date=line.value_date,
+                received_on=line.value_date,
+                payer_account=line.counterparty_account,
+                title=line.title,
+                status=Payment.Status.UNIDENTIFIED,
+                created_by=user,
+            )
         )
-        if identified:
-            _allocate(payment=payment, actor=actor)
-            matched += 1
-        else:
+        identified.append(known)
+    bulk_insert(Payment, payments, with_ids=True)
+    matched = sum(identified)
+    unidentified = len(payments) - matched
+    # Identified payments: allocated together (one collective journal entry per date, one audit event).
+    _allocate_many(payments=[p for p, known in zip(payments, identified, strict=True) if known], actor=actor,
+                   statement=statement)  # fmt: skip
+    for payment, known in zip(payments, identified, strict=True):
+        if not known:
             post_event(
                 event="unidentified",
                 component="principal",
@@ -296,7 +320,6 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
                 description=_("Unidentified payment #%(id)s: %(title)s") % {"id": payment.pk, "title": payment.title},
                 actor=actor,
             )
-            unidentified += 1
     statement.status = BankStatement.Status.IMPORTED
     statement.lines_total = total
     statement.lines_matched = matched
