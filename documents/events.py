@@ -18,16 +18,10 @@ The event carries the document (``event.shipment.document``, ``event.source_ref`
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
-
+from core.outbox import deliver_outbox
 from documents.models import ReceiptEvent, Shipment
-
-logger = logging.getLogger(__name__)
 
 ReceiptHandler = Callable[[ReceiptEvent], None]
 
@@ -71,35 +65,6 @@ def receipt_event_record(shipment: Shipment) -> ReceiptEvent | None:
 
 def deliver_receipt_events(*, limit: int = 500) -> int:
     """Hand undelivered events to their app's handlers; returns how many were processed now."""
-    processed = 0
-    ids = list(ReceiptEvent.objects.filter(processed_at__isnull=True).order_by("id").values_list("pk", flat=True))
-    for pk in ids[:limit]:
-        error = ""
-        try:
-            with transaction.atomic():
-                event = (
-                    ReceiptEvent.objects.select_for_update(skip_locked=True)
-                    .filter(pk=pk, processed_at__isnull=True)
-                    .first()
-                )
-                if event is None:
-                    continue  # processed meanwhile, or another worker holds it
-                handlers = receipt_handlers(event.source_app)
-                if not handlers:
-                    error = f"no handler registered for {event.source_app!r}"
-                    raise LookupError(error)
-                for handler in handlers:
-                    handler(event)
-                event.processed_at = timezone.now()
-                event.attempts += 1
-                event.last_error = ""
-                event.save(update_fields=["processed_at", "attempts", "last_error"])
-                processed += 1
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            logger.exception("receipt event %s: a handler failed", pk)
-        if error:
-            ReceiptEvent.objects.filter(pk=pk, processed_at__isnull=True).update(
-                attempts=F("attempts") + 1, last_error=error[:2000]
-            )
-    return processed
+    return deliver_outbox(
+        ReceiptEvent, lambda event: receipt_handlers(event.source_app), limit=limit, what="receipt event"
+    )

@@ -16,16 +16,10 @@ Other apps register in their ``AppConfig.ready``::
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
-
+from core.outbox import deliver_outbox
 from epuap.models import DeliveryEvent, Dispatch
-
-logger = logging.getLogger(__name__)
 
 DeliveryHandler = Callable[[DeliveryEvent], None]
 
@@ -65,32 +59,13 @@ def delivery_event_record(dispatch: Dispatch) -> DeliveryEvent:
 
 
 def deliver_events(*, limit: int = 500) -> int:
-    """Hand undelivered events to the handlers; returns how many were processed now."""
-    processed = 0
-    ids = list(DeliveryEvent.objects.filter(processed_at__isnull=True).order_by("id").values_list("pk", flat=True))
-    for pk in ids[:limit]:
-        error = ""
-        try:
-            with transaction.atomic():
-                event = (
-                    DeliveryEvent.objects.select_for_update(skip_locked=True)
-                    .filter(pk=pk, processed_at__isnull=True)
-                    .first()
-                )
-                if event is None:
-                    continue  # processed meanwhile, or another worker holds it
-                for handler in list(_handlers):
-                    handler(event)
-                event.processed_at = timezone.now()
-                event.attempts += 1
-                event.last_error = ""
-                event.save(update_fields=["processed_at", "attempts", "last_error"])
-                processed += 1
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            logger.exception("delivery event %s: a handler failed", pk)
-        if error:
-            DeliveryEvent.objects.filter(pk=pk, processed_at__isnull=True).update(
-                attempts=F("attempts") + 1, last_error=error[:2000]
-            )
-    return processed
+    """Hand undelivered events to the handlers; returns how many were processed now.
+
+    With no handler registered an event is processed as delivered to nobody (the adapter works on its own)."""
+    return deliver_outbox(
+        DeliveryEvent, lambda event: delivery_handlers() or [_no_one], limit=limit, what="delivery event"
+    )
+
+
+def _no_one(event: DeliveryEvent) -> None:
+    """No app listens: nothing to hand over."""

@@ -33,7 +33,7 @@ from epuap.edoreczenia_client import EdoreczeniaClient
 from epuap.events import deliver_events
 from epuap.models import Dispatch
 from tests.epuap.conftest import pki, pki_session  # noqa: F401  (fixtures)
-from tests.epuap.transports import HttpTransport, SoapTransport
+from tests.epuap.transports import HttpTransport, SoapTransport, use_simulations
 from tests.factories import OutgoingDocumentFactory
 
 WARSAW = zoneinfo.ZoneInfo("Europe/Warsaw")
@@ -48,21 +48,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _settings(settings, pki):  # noqa: F811
-    settings.EPUAP_BOXES = [BOX]
-    settings.EPUAP_PODMIOT = "magistrowo"
-    settings.EPUAP_PLATFORM_CERTIFICATE = ""
-    settings.EDORECZENIA_ADE = "AE:PL-10000-20000-MAGIS-01"
-    settings.EDORECZENIA_CLIENT_ID = "AE:PL-10000-20000-MAGIS-01.SYSTEM.magistrat"
-    settings.EDORECZENIA_CLIENT_KEY = str(pki.directory / "edoreczenia-office-client.key.pem")
-    settings.EDORECZENIA_BASE_URL = "http://testserver/sim/edoreczenia"
-    settings.EDORECZENIA_TOKEN_URL = "http://testserver/sim/edoreczenia/auth/token"
-    settings.EDORECZENIA_JWKS_URL = "http://testserver/sim/edoreczenia/.well-known/jwks.json"
-    settings.EDORECZENIA_ASSERTION_AUDIENCE = ""
-    settings.EDORECZENIA_SIM_TOKEN_AUDIENCE = ""
+    use_simulations(settings, pki.directory)
     settings.MAGISTRAT_OFFICE_NAME = "Urząd Gminy Magistrowo"
     settings.MAGISTRAT_OFFICE_ADDRESS = "pl. Wolności 1, 05-990 Magistrowo"
     settings.DOCUMENTS_REGISTERED_NUMBER_RANGE = ("RR", 10000000, 10000002)
-    edoreczenia_client.clear_caches()
     yield
     edoreczenia_client.clear_caches()
 

@@ -51,7 +51,7 @@ from epuap.events import deliver_events
 from epuap.services import box_poll
 from tests.epuap.conftest import pki as pki_fixture  # noqa: F401  (fixture)
 from tests.epuap.conftest import pki_session  # noqa: F401  (fixture)
-from tests.epuap.transports import HttpTransport, SoapTransport
+from tests.epuap.transports import HttpTransport, SoapTransport, use_simulations
 
 WARSAW = zoneinfo.ZoneInfo("Europe/Warsaw")
 BOX = "/magistrowo/skrytka"
@@ -63,19 +63,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _settings(settings, pki_fixture):  # noqa: F811
-    settings.EPUAP_BOXES = [BOX]
-    settings.EPUAP_PODMIOT = "magistrowo"
-    settings.EPUAP_PLATFORM_CERTIFICATE = ""
-    settings.EDORECZENIA_ADE = OFFICE_ADE
-    settings.EDORECZENIA_CLIENT_ID = f"{OFFICE_ADE}.SYSTEM.magistrat"
-    settings.EDORECZENIA_CLIENT_KEY = str(pki_fixture.directory / "edoreczenia-office-client.key.pem")
-    settings.EDORECZENIA_BASE_URL = "http://testserver/sim/edoreczenia"
-    settings.EDORECZENIA_TOKEN_URL = "http://testserver/sim/edoreczenia/auth/token"
-    settings.EDORECZENIA_JWKS_URL = "http://testserver/sim/edoreczenia/.well-known/jwks.json"
-    settings.EDORECZENIA_ASSERTION_AUDIENCE = ""
-    settings.EDORECZENIA_SIM_TOKEN_AUDIENCE = ""
+    use_simulations(settings, pki_fixture.directory)
     settings.DOCUMENTS_REGISTERED_NUMBER_RANGE = ("RR", 20000000, 20000099)
-    edoreczenia_client.clear_caches()
     yield
     edoreczenia_client.clear_caches()
 

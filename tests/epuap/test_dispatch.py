@@ -30,7 +30,7 @@ from epuap.edoreczenia_client import EdoreczeniaClient, EvidenceInvalid
 from epuap.events import deliver_events, register_delivery_handler, unregister_delivery_handler
 from epuap.models import DeliveryEvent, Dispatch, DispatchTransition, InboundDocument
 from epuap.services import box_poll
-from tests.epuap.transports import HttpTransport, SoapTransport
+from tests.epuap.transports import HttpTransport, SoapTransport, use_simulations
 
 WARSAW = zoneinfo.ZoneInfo("Europe/Warsaw")
 T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=WARSAW)
@@ -48,18 +48,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _settings(settings, pki):
-    settings.EPUAP_BOXES = [BOX]
-    settings.EPUAP_PODMIOT = "magistrowo"
-    settings.EPUAP_PLATFORM_CERTIFICATE = ""
-    settings.EDORECZENIA_ADE = "AE:PL-10000-20000-MAGIS-01"
-    settings.EDORECZENIA_CLIENT_ID = "AE:PL-10000-20000-MAGIS-01.SYSTEM.magistrat"
-    settings.EDORECZENIA_CLIENT_KEY = str(pki.directory / "edoreczenia-office-client.key.pem")
-    settings.EDORECZENIA_BASE_URL = "http://testserver/sim/edoreczenia"
-    settings.EDORECZENIA_TOKEN_URL = "http://testserver/sim/edoreczenia/auth/token"
-    settings.EDORECZENIA_JWKS_URL = "http://testserver/sim/edoreczenia/.well-known/jwks.json"
-    settings.EDORECZENIA_ASSERTION_AUDIENCE = ""
-    settings.EDORECZENIA_SIM_TOKEN_AUDIENCE = ""
-    edoreczenia_client.clear_caches()
+    use_simulations(settings, pki.directory)
     yield
     edoreczenia_client.clear_caches()
 

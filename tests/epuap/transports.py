@@ -41,3 +41,21 @@ class HttpTransport:
                 path, data=body or b"", content_type=headers.get("Content-Type", "application/json"), **extra
             )
         return HttpResponseData(response.status_code, response.get("Content-Type", ""), response.content)
+
+
+def use_simulations(settings, pki_directory) -> None:
+    """Point the adapter at the simulated platforms served by the Django test client (``http://testserver``)."""
+    from epuap import edoreczenia_client
+
+    settings.EPUAP_BOXES = ["/magistrowo/skrytka"]
+    settings.EPUAP_PODMIOT = "magistrowo"
+    settings.EPUAP_PLATFORM_CERTIFICATE = ""
+    settings.EDORECZENIA_ADE = "AE:PL-10000-20000-MAGIS-01"
+    settings.EDORECZENIA_CLIENT_ID = "AE:PL-10000-20000-MAGIS-01.SYSTEM.magistrat"
+    settings.EDORECZENIA_CLIENT_KEY = str(pki_directory / "edoreczenia-office-client.key.pem")
+    settings.EDORECZENIA_BASE_URL = "http://testserver/sim/edoreczenia"
+    settings.EDORECZENIA_TOKEN_URL = "http://testserver/sim/edoreczenia/auth/token"
+    settings.EDORECZENIA_JWKS_URL = "http://testserver/sim/edoreczenia/.well-known/jwks.json"
+    settings.EDORECZENIA_ASSERTION_AUDIENCE = ""
+    settings.EDORECZENIA_SIM_TOKEN_AUDIENCE = ""
+    edoreczenia_client.clear_caches()
