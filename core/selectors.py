@@ -4,15 +4,11 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
+from core.actors import require_perm_or_not_found as _require
 from core.domain.text import fold
 from core.exceptions import NotFoundOrForbidden
 from core.models import Party
 from core.services.audit import audit_log
-
-
-def _require(user, perm: str) -> None:
-    if not (user and user.is_authenticated and user.is_active and user.has_perm(perm)):
-        raise NotFoundOrForbidden("not found")
 
 
 def access_party_by_id(*, user, party_id: int, purpose: str = "") -> Party:

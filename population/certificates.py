@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.actors import require_perm_or_not_found as _require
 from core.domain.identifiers import IdentifierError, validate_pesel
 from core.domain.money import format_pln, to_grosze
 from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValidationError
@@ -49,15 +50,6 @@ def _fail(field: str, message: str) -> ServiceValidationError:
 
 def _fmt(day: datetime.date) -> str:
     return day.strftime("%d.%m.%Y")
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _require(user, perm: str) -> None:
-    if not (user and user.is_authenticated and user.is_active and user.has_perm(perm)):
-        raise NotFoundOrForbidden("not found")
 
 
 # --- content of a certificate -------------------------------------------------------------------------------

@@ -11,17 +11,13 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from core.actors import require_perm_or_not_found as _require
 from core.domain.text import fold
 from core.exceptions import NotFoundOrForbidden
 from core.models import Address
 from core.selectors import digits_prefix_q
 from core.services.audit import audit_log
 from population.models import Registration, Resident
-
-
-def _require(user, perm: str) -> None:
-    if not (user and user.is_authenticated and user.is_active and user.has_perm(perm)):
-        raise NotFoundOrForbidden("not found")
 
 
 def in_force_on(day: datetime.date) -> Q:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import user_or_none as _user
 from core.exceptions import ServiceValidationError
 from core.models import Party
 from core.services.audit import audit_log
@@ -75,10 +76,6 @@ def resident_create_with_party(*, actor, party_data: PartyInput, data: ResidentI
     with transaction.atomic():
         party = party_create(actor=actor, data=party_data)
         return resident_create(actor=actor, party=party, data=data)
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _check_in_gmina(cleaned: dict) -> None:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from core.actors import require_perm_or_not_found as _require
 from core.domain.text import fold
-from core.exceptions import NotFoundOrForbidden
 from core.models import Locality, Party
 from population.models import Registration, Resident
 from population.selectors import in_force_on
@@ -129,11 +129,6 @@ class PopulationStatistics:
     @property
     def breakdowns(self) -> list[Breakdown]:
         return [self.age_groups, self.sex, self.localities, self.kinds]
-
-
-def _require(user, perm: str) -> None:
-    if not (user and user.is_authenticated and user.is_active and user.has_perm(perm)):
-        raise NotFoundOrForbidden("not found")
 
 
 def _age_groups_and_sex(residents, on: datetime.date) -> tuple[Breakdown, Breakdown]:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import user_or_none as _user
 from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValidationError
 from core.services.audit import audit_log
 from documents.models import OutgoingDocument, Shipment
@@ -51,10 +52,6 @@ SHIPMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     SS.RETURNED: frozenset(),
 }
 LEFT_STATES = frozenset({SS.SENT, SS.DELIVERED, SS.DEEMED_DELIVERED, SS.RETURNED})
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def require_perm(actor, perm: str) -> None:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from core.actors import user_or_none as _user
 from core.exceptions import ApplicationError, ServiceValidationError
 from core.services.audit import audit_log
 from documents.domain import approval as rules
@@ -55,10 +56,6 @@ def max_document_bytes() -> int:
 
 def _fail(field: str, message: str) -> ServiceValidationError:
     return ServiceValidationError(_("The data contain errors."), errors={field: [message]})
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def doc_details(document: OutgoingDocument, **extra) -> dict:

@@ -11,9 +11,7 @@ assigned to the office (default ``("RR", 10000000, 19999999)``).
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from decimal import Decimal
 
@@ -25,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.exceptions import ApplicationError, ServiceValidationError
+from core.exports import csv_bytes
 from core.selectors import fee_amount
 from core.services.audit import audit_log
 from documents.models import PostalBook, Shipment
@@ -312,22 +311,8 @@ CSV_HEADER = (
 
 def book_csv(book: PostalBook) -> bytes:
     """UTF-8 with BOM, ``;``-separated (opens directly in a Polish spreadsheet)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_(h) for h in CSV_HEADER])
     rows = book_rows(book)
-    for r in rows:
-        writer.writerow(
-            [
-                r["position"],
-                r["addressee"],
-                r["address"],
-                r["declared_value"],
-                r["mass"],
-                r["registered_number"],
-                r["remarks"],
-                r["fee_text"],
-            ]
-        )
-    writer.writerow(["", "", "", "", "", "", _("Total"), _money(book_total(rows))])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    keys = ("position", "addressee", "address", "declared_value", "mass", "registered_number", "remarks", "fee_text")
+    lines = [[r[k] for k in keys] for r in rows]
+    lines.append(["", "", "", "", "", "", _("Total"), _money(book_total(rows))])
+    return csv_bytes([_(h) for h in CSV_HEADER], lines)

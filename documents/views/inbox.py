@@ -6,16 +6,15 @@ Thin views: permission, a form that only collects input, one service or selector
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, NotFoundOrForbidden
+from core.exports import csv_response
 from core.views import BackOfficeView
 from documents.forms_inbox import (
     AssignClerkForm,
@@ -334,34 +333,24 @@ class DeadlineReportView(AnyPermissionView):
         return render(request, "documents/inbox/deadlines.html", {"form": form, "report": report, "csv_url": csv_url})
 
 
-def _cell(value: str) -> str:
-    """A text cell that a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 class DeadlineReportCsvView(DeadlineReportView):
     def get(self, request):
         _form, report = self._report(request)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="terminy-{report.day:%Y-%m-%d}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow([_("Case mark"), _("Title"), _("Unit"), _("Clerk"), _("Due date"), _("Days left"), _("State")])
         states = {"overdue": _("overdue"), "due_today": _("due today"), "due_soon": _("due soon")}
-        for item in report.cases:
-            case = item.obj
-            writer.writerow(
-                [
-                    _cell(case.mark),
-                    _cell(case.title),
-                    _cell(case.unit.symbol),
-                    _cell(case.owner.display_name),
-                    f"{item.due_date:%d.%m.%Y}",
-                    item.days_left,
-                    states.get(item.state, item.state),
-                ]
-            )
-        return response
+        header = [_("Case mark"), _("Title"), _("Unit"), _("Clerk"), _("Due date"), _("Days left"), _("State")]
+        rows = (
+            [
+                item.obj.mark,
+                item.obj.title,
+                item.obj.unit.symbol,
+                item.obj.owner.display_name,
+                f"{item.due_date:%d.%m.%Y}",
+                item.days_left,
+                states.get(item.state, item.state),
+            ]
+            for item in report.cases
+        )
+        return csv_response(f"terminy-{report.day:%Y-%m-%d}.csv", header, rows)
 
 
 urlpatterns = [

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import user_or_none as _user
 from core.domain.calendar import next_working_day
 from core.exceptions import ApplicationError, ServiceValidationError
 from core.selectors import holidays_between
@@ -28,10 +29,6 @@ from finance.services.ledger import post_event
 K = AccountEntry.Kind
 C = AccountEntry.Component
 REVERSIBLE = (K.CHARGE, K.REDUCTION, K.REMINDER_COST)
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _require(actor, perm: str) -> None:

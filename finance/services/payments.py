@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import user_or_none as _user
 from core.exceptions import ApplicationError, ServiceValidationError
 from core.services.audit import audit_log
 from finance import selectors
@@ -42,10 +43,6 @@ from finance.services.ledger import post_event
 K = AccountEntry.Kind
 C = AccountEntry.Component
 FAR_FUTURE = datetime.date(9000, 12, 31)
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 @dataclass

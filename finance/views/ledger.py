@@ -4,10 +4,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -20,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.domain.money import format_pln
 from core.exceptions import ApplicationError
+from core.exports import csv_response
 from core.services.audit import audit_log
 from core.views import BackOfficeView
 from finance.forms_ledger import PeriodCloseForm, PeriodForm, RefundOrderForm
@@ -40,22 +38,6 @@ REFUNDS = "finance.manage_refunds"
 def _error(request, exc: ApplicationError) -> None:
     details = [m for ms in exc.errors.values() for m in ms]
     messages.error(request, " ".join([exc.message, *details]))
-
-
-def _amount(value: Decimal) -> str:
-    """CSV amounts: decimal comma, no thousands separator (what a Polish spreadsheet reads as a number)."""
-    return f"{value:.2f}".replace(".", ",")
-
-
-def _csv(name: str, header: list[str], rows) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_amount(v) if isinstance(v, Decimal) else v for v in row])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _period(request):
@@ -83,7 +65,7 @@ class TrialBalanceView(BackOfficeView):
                 _("Closing balance Ma"),
             ]
             rows = [[r.number, r.name, *r.values()] for r in [*report.rows, report.totals]]
-            return _csv(f"zestawienie-obrotow-i-sald-{start:%Y%m%d}-{end:%Y%m%d}.csv", header, rows)
+            return csv_response(f"zestawienie-obrotow-i-sald-{start:%Y%m%d}-{end:%Y%m%d}.csv", header, rows)
         return render(request, "finance/ledger/trial_balance.html", {"form": form, "report": report})
 
 
@@ -124,7 +106,7 @@ class AccountTurnoverView(BackOfficeView):
                 ]
                 for line in report.lines.iterator()
             ]
-            return _csv(f"obroty-{number}-{start:%Y%m%d}-{end:%Y%m%d}.csv", header, rows)
+            return csv_response(f"obroty-{number}-{start:%Y%m%d}-{end:%Y%m%d}.csv", header, rows)
         page = Paginator(report.lines, 200).get_page(request.GET.get("page")) if report else None
         context = {"form": form, "number": number, "report": report, "page": page}
         return render(request, "finance/ledger/turnover.html", context)
@@ -140,7 +122,7 @@ class ClassificationView(BackOfficeView):
         if start and request.GET.get("format") == "csv":
             header = [_("Section"), _("Chapter"), _("Paragraph"), _("Receipts"), _("Refunds"), _("Net")]
             data = [[r.dzial, r.rozdzial, r.paragraf, r.receipts, r.refunds, r.net] for r in [*rows, total]]
-            return _csv(f"wplywy-klasyfikacja-{start:%Y%m%d}-{end:%Y%m%d}.csv", header, data)
+            return csv_response(f"wplywy-klasyfikacja-{start:%Y%m%d}-{end:%Y%m%d}.csv", header, data)
         return render(request, "finance/ledger/classification.html", {"form": form, "rows": rows, "total": total})
 
 

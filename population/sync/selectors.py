@@ -7,6 +7,7 @@ permission and logs the read, and raises the same error for a missing and a forb
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.actors import require_perm_or_not_found as _require
 from core.exceptions import NotFoundOrForbidden
 from core.services.audit import audit_log
 from population.models import CentralImport, CentralImportRow, ReconciliationItem, Resident
@@ -30,11 +31,6 @@ FIELD_LABELS = {
     "temporary.planned_end_date": _("Temporary stay: until"),
     "temporary.end_date": _("Temporary stay: ends on"),
 }
-
-
-def _require(user, perm: str) -> None:
-    if not (user and user.is_authenticated and user.is_active and user.has_perm(perm)):
-        raise NotFoundOrForbidden("not found")
 
 
 def central_import_list(*, user) -> QuerySet[CentralImport]:
