@@ -33,6 +33,7 @@ from core.domain.identifiers import IdentifierError, validate_pesel
 from core.domain.money import format_pln, to_grosze
 from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValidationError
 from core.models import Party
+from core.pdf import render_pdf
 from core.selectors import fee_amount, party_search
 from core.services.audit import audit_log
 from population.models import Certificate, DataDisclosure, Registration, Resident
@@ -185,13 +186,6 @@ def certificate_html(
     }
     with translation.override("pl"):
         return render_to_string("population/pdf/certificate.html", context)
-
-
-def render_pdf(html: str) -> bytes:
-    """HTML → PDF bytes (A4 is set by the template's @page). No external resources are fetched."""
-    from weasyprint import HTML, URLFetcher
-
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
 
 
 # --- issuing -----------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import AuditEvent
+from core.pdf import render_pdf
 from documents.models import Case, IncomingEntry, JrwaClass
 
 ACTION_LABELS = {
@@ -174,13 +175,6 @@ def spis_spraw(*, cases, unit, jrwa: JrwaClass, year: int) -> SpisSpraw:
 
 
 # --- PDF ---------------------------------------------------------------------------------------------------
-
-
-def render_pdf(html: str) -> bytes:
-    """HTML → PDF (WeasyPrint); no external resources are fetched."""
-    from weasyprint import HTML, URLFetcher
-
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
 
 
 def metryka_pdf(report: Metryka) -> bytes:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 
 from core.exceptions import ApplicationError, ServiceValidationError
 from core.exports import csv_bytes
+from core.pdf import render_pdf
 from core.selectors import fee_amount
 from core.services.audit import audit_log
 from documents.models import PostalBook, Shipment
@@ -292,9 +293,7 @@ def book_html(book: PostalBook) -> str:
 
 
 def book_pdf(book: PostalBook) -> bytes:
-    from weasyprint import HTML, URLFetcher
-
-    return HTML(string=book_html(book), url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
+    return render_pdf(book_html(book))
 
 
 CSV_HEADER = (

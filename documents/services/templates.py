@@ -32,6 +32,7 @@ from lxml import html as lxml_html
 
 from core.domain.money import format_pln
 from core.exceptions import ServiceValidationError
+from core.pdf import render_pdf
 from core.services.audit import audit_log
 from documents.models import DocumentTemplate
 from documents.models.outgoing import DocumentKind
@@ -251,12 +252,6 @@ def _paragraphs(body_html: str) -> list[str]:
         if text:
             result.append(text)
     return result
-
-
-def render_pdf(page_html: str) -> bytes:
-    from weasyprint import HTML, URLFetcher
-
-    return HTML(string=page_html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
 
 
 def _crd_with_mark(xml: bytes, mark: str) -> bytes:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValidationError
 from core.models import Party
+from core.pdf import render_pdf
 from core.selectors import party_search
 from core.services.audit import audit_log
 from core.views import BackOfficeView
@@ -136,10 +137,11 @@ class PartySearchView(BackOfficeView):
 def _entry_actions(user, entry: IncomingEntry) -> dict[str, bool]:
     """What the entry's page offers this user (the services check again on the server)."""
     from documents.selectors import can_supervise
+    from documents.services.assignment import may_assign_to_clerk, may_assign_to_unit
 
     open_entry = entry.status not in (IncomingEntry.Status.IN_CASE, IncomingEntry.Status.CLOSED)
     supervises = bool(entry.assigned_unit_id) and can_supervise(user, entry.assigned_unit_id)
-    may_assign = user.has_perm("documents.register_mail") or (user.has_perm("documents.assign_entry") and supervises)
+    may_assign = may_assign_to_unit(user, entry) or may_assign_to_clerk(user, entry)
     may_open = user.has_perm("documents.handle_case") and (entry.assigned_to_id == user.pk or supervises)
     actions = {"assign": open_entry and may_assign, "open_case": open_entry and may_open, "case": bool(entry.case_id)}
     return actions if any(actions.values()) else {}
@@ -223,9 +225,7 @@ class RegisterPrintView(BackOfficeView):
             {"entries": entries, "date_from": start, "date_to": end, "printed_at": timezone.localtime()},
             request=request,
         )
-        from weasyprint import HTML, URLFetcher
-
-        pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
+        pdf = render_pdf(html)
         audit_log(
             actor=request.user,
             action="documents.register.printed",
