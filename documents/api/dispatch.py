@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -59,7 +60,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
 
 class BookSerializer(serializers.ModelSerializer):
-    shipments = serializers.IntegerField(source="shipments.count", read_only=True)
+    shipments = serializers.IntegerField(source="shipment_count", read_only=True)
 
     class Meta:
         model = PostalBook
@@ -152,7 +153,7 @@ class BookListApi(GenericAPIView):
 
     @extend_schema(responses={200: BookSerializer(many=True), **ERRORS})
     def get(self, request):
-        qs = PostalBook.objects.order_by("-day", "kind")
+        qs = PostalBook.objects.annotate(shipment_count=Count("shipments")).order_by("-day", "kind")
         for field in ("kind", "day"):
             value = request.query_params.get(field)
             if value:

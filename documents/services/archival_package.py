@@ -23,13 +23,11 @@ import unicodedata
 import zipfile
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from core.exceptions import ServiceValidationError
-from core.models import AuditEvent
 from core.services.audit import audit_log
 from documents.models import Case, Receipt, StoredFile
 from documents.services.archive import _require
@@ -66,10 +64,11 @@ def _date(value) -> str:
 
 
 def metryka_events(case: Case):
-    """The audit events of a case: about it, or carrying ``details.case_id`` (the metryka convention)."""
-    return AuditEvent.objects.filter(
-        Q(details__case_id=case.pk) | Q(object_type="documents.case", object_id=str(case.pk))
-    ).order_by("seq")
+    """The audit events of a case, as in the metryka sprawy (``case_reports.case_events``: about the case, its
+    letters, or carrying ``details.case_id``)."""
+    from documents.services.case_reports import case_events
+
+    return case_events(case)[0]
 
 
 def _case_files(case: Case, folder: str):

@@ -59,14 +59,28 @@ def _check_clerk(actor, clerk) -> None:
         )
 
 
+def may_assign_to_unit(user, entry: IncomingEntry) -> bool:
+    """The registry desk and the administrator for any letter; a head for a letter of a unit he supervises."""
+    if user.has_perm("documents.register_mail") or user.has_perm("documents.view_all_cases"):
+        return True
+    return user.has_perm("documents.assign_entry") and entry.assigned_unit_id in units_supervised_by(user)
+
+
+def may_assign_to_clerk(user, entry: IncomingEntry) -> bool:
+    """A head who supervises the letter's unit."""
+    return (
+        bool(entry.assigned_unit_id)
+        and user.has_perm("documents.assign_entry")
+        and entry.assigned_unit_id in units_supervised_by(user)
+    )
+
+
 def assign_to_unit(
     *, actor, entry: IncomingEntry, unit, instruction: str = "", deadline: datetime.date | None = None
 ) -> Assignment:
     with transaction.atomic():
         locked = _lock_entry(entry)
-        registry = actor.has_perm("documents.register_mail") or actor.has_perm("documents.view_all_cases")
-        head = actor.has_perm("documents.assign_entry") and locked.assigned_unit_id in units_supervised_by(actor)
-        if not (registry or head):
+        if not may_assign_to_unit(actor, locked):
             raise _refuse(_("You may not assign this letter to a unit."))
         if not unit.is_active:
             raise _refuse(_("The unit %(unit)s is not active.") % {"unit": unit.symbol}, "invalid")
@@ -105,7 +119,7 @@ def assign_to_clerk(
         locked = _lock_entry(entry)
         if not locked.assigned_unit_id:
             raise _refuse(_("Assign the letter to a unit first."), "no_unit")
-        if not (actor.has_perm("documents.assign_entry") and locked.assigned_unit_id in units_supervised_by(actor)):
+        if not may_assign_to_clerk(actor, locked):
             raise _refuse(_("Only the head of the unit may assign this letter to a clerk."))
         _check_clerk(actor, clerk)
         assignment = Assignment.objects.create(

@@ -28,6 +28,7 @@ from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValida
 from core.services.audit import audit_log
 from documents.models import OutgoingDocument, Shipment
 from documents.services.numbering import next_number, shipment_key
+from documents.services.outgoing import document_transition
 
 SC = Shipment.Channel
 SS = Shipment.Status
@@ -120,21 +121,7 @@ def _document_mark_dispatched(document: OutgoingDocument, actor) -> bool:
         shipments = list(Shipment.objects.filter(document=locked).values_list("status", flat=True))
         if not shipments or any(s not in LEFT_STATES for s in shipments):
             return False
-        try:
-            from documents.services.outgoing import document_transition
-        except ImportError:  # the outgoing area's state machine is not there yet
-            document_transition = None
-        if document_transition is not None:
-            document_transition(document=locked, to=OutgoingDocument.Status.DISPATCHED, actor=actor)
-        else:
-            locked.status = OutgoingDocument.Status.DISPATCHED
-            locked.save(update_fields=["status", "updated_at"])
-            audit_log(
-                actor=actor,
-                action="documents.document.dispatched",
-                obj=locked,
-                details={"case_id": locked.case_id, "document": locked.pk, "shipments": len(shipments)},
-            )
+        document_transition(document=locked, to=OutgoingDocument.Status.DISPATCHED, actor=actor)
     document.status = OutgoingDocument.Status.DISPATCHED
     return True
 

@@ -135,13 +135,13 @@ def clerk_entries(clerk) -> QuerySet[IncomingEntry]:
     return by_priority_and_due(
         IncomingEntry.objects.filter(assigned_to=clerk, case__isnull=True)
         .exclude(status__in=(IncomingEntry.Status.IN_CASE, IncomingEntry.Status.CLOSED))
-        .select_related("sender", "assigned_unit")
+        .select_related("sender", "assigned_unit", "assigned_to")
     )
 
 
 def clerk_cases(clerk) -> QuerySet[Case]:
     return by_priority_and_due(
-        Case.objects.filter(owner=clerk, status__in=INBOX_CASE_STATUSES).select_related("unit", "jrwa")
+        Case.objects.filter(owner=clerk, status__in=INBOX_CASE_STATUSES).select_related("unit", "jrwa", "owner")
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, NotFoundOrForbidden
 from core.exports import csv_response
-from core.views import BackOfficeView
+from core.views import BackOfficeView, _fragment
 from documents.forms_inbox import (
     AssignClerkForm,
     AssignUnitForm,
@@ -32,6 +32,8 @@ from documents.services.assignment import (
     case_reassign,
     case_set_priority,
     entry_set_priority,
+    may_assign_to_clerk,
+    may_assign_to_unit,
 )
 from documents.services.reports import clerk_inbox, deadline_report, report_units
 from documents.services.supervision import access_queue_as, clerks_supervised_by, report_clerks, unit_queue
@@ -48,10 +50,6 @@ class AnyPermissionView(BackOfficeView):
     def has_permission(self) -> bool:
         user = self.request.user
         return user.is_active and any(user.has_perm(p) for p in self.any_permission)
-
-
-def _fragment(request) -> bool:
-    return bool(getattr(request, "htmx", False)) and not getattr(request.htmx, "boosted", False)
 
 
 def _tab(request) -> str:
@@ -242,13 +240,8 @@ class EntryAssignView(AnyPermissionView):
     def _context(self, request, entry, unit_form=None, clerk_form=None) -> dict:
         user = request.user
         open_entry = entry.status not in (IncomingEntry.Status.IN_CASE, IncomingEntry.Status.CLOSED)
-        supervises = bool(entry.assigned_unit_id) and entry.assigned_unit_id in units_supervised_by(user)
-        may_unit = open_entry and (
-            user.has_perm("documents.register_mail")
-            or user.has_perm("documents.view_all_cases")
-            or (user.has_perm("documents.assign_entry") and supervises)
-        )
-        may_clerk = open_entry and user.has_perm("documents.assign_entry") and supervises
+        may_unit = open_entry and may_assign_to_unit(user, entry)
+        may_clerk = open_entry and may_assign_to_clerk(user, entry)
         clerks = clerks_supervised_by(user)
         return {
             "entry": entry,
