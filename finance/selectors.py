@@ -230,11 +230,17 @@ def party_accounts(party) -> list[ObligorAccount]:
     )
 
 
+def party_balances(party, *, as_of: datetime.date) -> list[tuple[ObligorAccount, Balance]]:
+    """Every account of ``party`` (as obligor or co-obligor) with its balance, read in a few queries."""
+    accounts = party_accounts(party)
+    found = balances(accounts, as_of=as_of)
+    return [(a, found[a.pk]) for a in accounts]
+
+
 def party_balance(party, *, as_of: datetime.date) -> Balance:
-    ctx = _Context(as_of)
     total = EMPTY
-    for account in party_accounts(party):
-        total = total + _balance_of(account_state(account, as_of=as_of, ctx=ctx))
+    for _account, b in party_balances(party, as_of=as_of):
+        total = total + b
     return total
 
 

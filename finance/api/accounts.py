@@ -194,8 +194,7 @@ class PartyBalanceApi(GenericAPIView):
         audit_log(actor=request.user, action="finance.party_balance.viewed", obj=party,
                   details={"as_of": as_of.isoformat(), "via": "api"})  # fmt: skip
         rows, total = [], selectors.EMPTY
-        for account in selectors.party_accounts(party):
-            b = selectors.balance(account, as_of=as_of)
+        for account, b in selectors.party_balances(party, as_of=as_of):
             total = total + b
             rows.append({"account": account.pk, "receivable_type": account.receivable_type.code,
                          "year": account.year, **_balance(b, as_of)})  # fmt: skip

@@ -46,22 +46,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from finance.domain import nrb as nrb_domain
+
 PART = 35
 PARTS = 4
 ENCODING = "cp1250"
 
 
 def normalise_nrb(text: str) -> str:
-    """``"PL 61 1090 1014 …"`` → ``"61109010140000071219812874"`` (spaces, dashes and the PL prefix removed)."""
-    value = re.sub(r"[\s-]", "", text or "").upper()
-    return value[2:] if value.startswith("PL") else value
+    """``"PL 61 1090 1014 …"`` → ``"61109010140000071219812874"`` (``finance.domain.nrb.normalise``)."""
+    return nrb_domain.normalise(text)
 
 
 def nrb_is_valid(nrb: str) -> bool:
-    """26 digits with valid ISO 13616 (MOD 97-10) check digits: int(BBAN + "2521" + check) % 97 == 1."""
-    if not re.fullmatch(r"[0-9]{26}", nrb or ""):
-        return False
-    return int(nrb[2:] + "2521" + nrb[:2]) % 97 == 1
+    """Already normalised (26 digits as they go into the file) and valid (MOD 97-10, ``finance.domain.nrb``)."""
+    return bool(nrb) and nrb == nrb_domain.normalise(nrb) and nrb_domain.is_valid(nrb)
 
 
 def sort_code(nrb: str) -> str:

@@ -126,7 +126,7 @@ class PartyAccountsView(BackOfficeView):
     def get(self, request, party_id: int):
         party = get_object_or_404(Party, pk=party_id)
         form, as_of = _as_of(request)
-        rows = [(a, selectors.balance(a, as_of=as_of)) for a in selectors.party_accounts(party)]
+        rows = selectors.party_balances(party, as_of=as_of)
         audit_log(actor=request.user, action="finance.party_accounts.viewed", obj=party,
                   details={"as_of": as_of.isoformat()})  # fmt: skip
         total = selectors.EMPTY
