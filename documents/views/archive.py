@@ -140,7 +140,7 @@ class TransferPdfView(BackOfficeView):
     permission_required = PERM
 
     def get(self, request, pk):
-        from population.certificates import render_pdf
+        from core.pdf import render_pdf
 
         transfer = _transfer(pk)
         with translation.override("pl"):

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actors import user_or_none as _user
-from core.domain.calendar import next_working_day
 from core.exceptions import ApplicationError, ServiceValidationError
-from core.selectors import holidays_between
+from core.selectors import legal_deadline
 from core.services.audit import audit_log
 from finance import selectors
 from finance.domain.rounding import to_grosz
@@ -36,20 +35,27 @@ def _require(actor, perm: str) -> None:
         raise ApplicationError(_("You may not post entries on obligors' accounts."), code="forbidden")
 
 
-def _money(amount, field: str = "amount") -> Decimal:
+def amount_error(amount) -> str:
+    """Why ``amount`` is not a positive amount in złoty and grosze ("" when it is)."""
     try:
-        value = Decimal(amount)
-    except Exception as exc:
-        raise ServiceValidationError(_("Enter an amount."), errors={field: [_("Enter an amount.")]}) from exc
+        value = Decimal(str(amount))
+    except (InvalidOperation, TypeError, ValueError):
+        return _("Enter an amount.")
+    if not value.is_finite():
+        return _("Enter an amount.")
     if value != to_grosz(value):
-        raise ServiceValidationError(
-            _("Amounts are in złoty and grosze."), errors={field: [_("Amounts are in złoty and grosze.")]}
-        )
+        return _("Amounts are in złoty and grosze.")
     if value <= 0:
-        raise ServiceValidationError(
-            _("The amount must be positive."), errors={field: [_("The amount must be positive.")]}
-        )
-    return value
+        return _("The amount must be positive.")
+    return ""
+
+
+def money_input(amount, field: str = "amount") -> Decimal:
+    """A positive amount in złoty and grosze, or ServiceValidationError naming ``field``."""
+    error = amount_error(amount)
+    if error:
+        raise ServiceValidationError(error, errors={field: [error]})
+    return Decimal(str(amount))
 
 
 def lock_accounts(ids: Iterable[int]) -> dict[int, ObligorAccount]:
@@ -59,7 +65,7 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, ObligorAccount]:
 
 def effective_due_date(day: datetime.date) -> datetime.date:
     """OP art. 12 §5: a due date on a Saturday, Sunday or public holiday moves to the next working day."""
-    return next_working_day(day, holidays_between(day, day + datetime.timedelta(days=14)))
+    return legal_deadline(day)
 
 
 def account_get_or_create(
@@ -108,13 +114,13 @@ def charge_post(
 ) -> AccountEntry:
     """Book a charge (przypis) with its installments; Σ installments must equal the amount exactly."""
     _require(actor, "finance.post_entries")
-    amount = _money(amount)
+    amount = money_input(amount)
     if not installments:
         raise ServiceValidationError(
             _("A charge needs at least one installment."),
             errors={"installments": [_("A charge needs at least one installment.")]},
         )
-    parts = [(due, _money(value, "installments")) for due, value in installments]
+    parts = [(due, money_input(value, "installments")) for due, value in installments]
     if sum(v for _d, v in parts) != amount:
         raise ServiceValidationError(
             _("The installments add up to %(sum)s, not %(amount)s.")
@@ -157,7 +163,7 @@ def reduction_post(
     last one back. An installment is never reduced below zero; the part of it already paid becomes an
     overpayment (an ``overpayment`` entry on that installment). Returns the entries written."""
     _require(actor, "finance.post_entries")
-    amount = _money(amount)
+    amount = money_input(amount)
     if charge.kind != K.CHARGE:
         raise ServiceValidationError(
             _("Only a charge can be reduced."), errors={"charge": [_("Only a charge can be reduced.")]}
@@ -264,7 +270,7 @@ def transfer_post(
     """Move an overpayment from one account to another account of the same obligor (przeksięgowanie):
     a ``transfer`` entry on the source and an ``overpayment`` entry on the target; journal 221/221."""
     _require(actor, "finance.post_entries")
-    amount = _money(amount)
+    amount = money_input(amount)
     if source.pk == target.pk:
         raise ServiceValidationError(
             _("Choose two different accounts."), errors={"target": [_("Choose two different accounts.")]}

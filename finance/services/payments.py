@@ -34,10 +34,10 @@ from core.exceptions import ApplicationError, ServiceValidationError
 from core.services.audit import audit_log
 from finance import selectors
 from finance.domain.allocation import Allocation, AllocationResult, CostItem, OpenInstallment, allocate
-from finance.domain.rounding import ZERO, to_grosz
+from finance.domain.rounding import ZERO
 from finance.models import AccountEntry, ObligorAccount, Payment, ReceivableType
 from finance.services import ledger
-from finance.services.accounts import lock_accounts
+from finance.services.accounts import amount_error, lock_accounts
 from finance.services.ledger import post_event
 
 K = AccountEntry.Kind
@@ -536,15 +536,11 @@ def payment_register_cash(
     if not actor.has_perm("finance.manage_payments"):
         raise ApplicationError(_("You may not register payments."), code="forbidden")
     errors: dict[str, list[str]] = {}
-    try:
-        amount = Decimal(str(amount))
-    except Exception:  # any malformed number
-        errors["amount"] = [_("Enter an amount.")]
+    error = amount_error(amount)
+    if error:
+        errors["amount"] = [error]
     else:
-        if amount != to_grosz(amount):
-            errors["amount"] = [_("Amounts are in złoty and grosze.")]
-        elif amount <= 0:
-            errors["amount"] = [_("The amount must be positive.")]
+        amount = Decimal(str(amount))
     if payment_date > timezone.localdate():
         errors["payment_date"] = [_("The payment date cannot be in the future.")]
     if party is None:

@@ -14,7 +14,7 @@ Every refusal happens before anything is written (nothing is left behind: no ord
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +27,7 @@ from core.services.audit import audit_log
 from finance.domain.elixir import Transfer, elixir_file, normalise_nrb, nrb_is_valid
 from finance.models import AccountEntry, BankProfile, ObligorAccount, Payment, RefundExport, RefundOrder
 from finance.selectors import balance
+from finance.services.accounts import money_input
 from finance.services.ledger import Line, PeriodClosed, journal_post, period_is_closed, post_event
 
 PERM = "finance.manage_refunds"
@@ -52,18 +53,7 @@ def overpayment_of(account: ObligorAccount, *, as_of: datetime.date) -> Decimal:
 
 
 def _amount(value) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        raise ServiceValidationError(
-            _("The amount is not a number."), errors={"amount": [_("The amount is not a number.")]}
-        ) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
-        raise ServiceValidationError(
-            _("The amount must be positive, in złoty and grosze."),
-            errors={"amount": [_("The amount must be positive, in złoty and grosze.")]},
-        )
-    return amount
+    return money_input(value)
 
 
 def latest_payer_account(account: ObligorAccount) -> str:

@@ -220,3 +220,13 @@ def test_reversal_of_one_part_of_a_spread_reduction(accountant, person, property
         ("720", D("0.00"), D("50.00"), None, "0310"),
     ]
     assert selectors.balance(account, as_of=d(2025, 3, 2)).principal == D("100.00")
+
+
+@pytest.mark.parametrize("bad", ["Infinity", "NaN", "abc", "10.001", "0", "-5"])
+def test_money_input_refuses_what_is_not_a_positive_amount_in_grosze(bad):
+    from core.exceptions import ServiceValidationError
+    from finance.services.accounts import money_input
+
+    with pytest.raises(ServiceValidationError) as exc:
+        money_input(bad)
+    assert set(exc.value.errors) == {"amount"}
