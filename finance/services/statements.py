@@ -40,7 +40,7 @@ from core.models import Party
 from core.services.audit import audit_log
 from finance.domain import mt940 as mt940_domain
 from finance.models import BankProfile, BankStatement, ObligorAccount, Payment, StatementLine, VirtualAccount
-from finance.services.ledger import post_event
+from finance.services import ledger
 from finance.services.virtual_accounts import default_profile, office_accounts_predicate
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -134,6 +134,16 @@ def match_movements(movements, *, profile: BankProfile) -> list[Match]:
                 by_pesel.setdefault(pesel, []).append(pk)
             if nip in all_nips:
                 by_nip.setdefault(nip, []).append(pk)
+    # Obligor-account references in the titles of credits not matched by a virtual account: one query for all.
+    all_tokens = {t for m in credits if m.index in found for t in _RE_REFERENCE.findall(m.title or "")}
+    by_reference: dict[str, list[tuple[int, int]]] = {}
+    if all_tokens:
+        for ref, party_id, type_id in (
+            ObligorAccount.objects.filter(source_ref__in=all_tokens)
+            .exclude(source_ref="")
+            .values_list("source_ref", "party_id", "receivable_type_id")
+        ):
+            by_reference.setdefault(ref, []).append((party_id, type_id))
     result = []
     for m in movements:
         if not m.is_credit:
@@ -156,11 +166,7 @@ def match_movements(movements, *, profile: BankProfile) -> list[Match]:
             continue
         tokens = set(_RE_REFERENCE.findall(m.title or ""))
         if tokens:
-            accounts = list(
-                ObligorAccount.objects.filter(source_ref__in=tokens)
-                .exclude(source_ref="")[:2]
-                .values_list("party_id", "receivable_type_id")
-            )
+            accounts = [a for t in tokens for a in by_reference.get(t, [])]
             if len({a[0] for a in accounts}) == 1:
                 result.append(
                     Match(StatementLine.Match.REFERENCE, CONFIDENCE_REFERENCE, accounts[0][0], accounts[0][1])
@@ -310,16 +316,22 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
     # Identified payments: allocated together (one collective journal entry per date, one audit event).
     _allocate_many(payments=[p for p, known in zip(payments, identified, strict=True) if known], actor=actor,
                    statement=statement)  # fmt: skip
-    for payment, known in zip(payments, identified, strict=True):
-        if not known:
-            post_event(
-                event="unidentified",
-                component="principal",
-                amount=payment.amount,
-                date=payment.payment_date,
-                description=_("Unidentified payment #%(id)s: %(title)s") % {"id": payment.pk, "title": payment.title},
-                actor=actor,
-            )
+    # Unidentified payments: one journal entry each (133/240), written together.
+    unknown = [p for p, known in zip(payments, identified, strict=True) if not known]
+    if unknown:
+        debit, credit = ledger.PostingRules().accounts("unidentified", "principal")
+        ledger.journal_post_many(
+            drafts=[
+                ledger.JournalDraft(
+                    date=p.payment_date,
+                    event="unidentified",
+                    description=_("Unidentified payment #%(id)s: %(title)s") % {"id": p.pk, "title": p.title},
+                    lines=[ledger.Line(account=debit, debit=p.amount), ledger.Line(account=credit, credit=p.amount)],
+                )
+                for p in unknown
+            ],
+            actor=actor,
+        )
     statement.status = BankStatement.Status.IMPORTED
     statement.lines_total = total
     statement.lines_matched = matched
