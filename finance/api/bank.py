@@ -14,10 +14,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import error_body
 from core.api.pagination import Pagination
 from core.api.permissions import require_perms, require_perms_by_method
 from core.api.serializers import ErrorResponseSerializer
-from core.exceptions import ApplicationError
 from core.models import Party
 from finance.forms_bank import MAX_UPLOAD_BYTES
 from finance.models import BankProfile, BankStatement, Payment, ReceivableType, VirtualAccount
@@ -28,9 +28,9 @@ PAYMENTS = "finance.manage_payments"
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer}
 
 
-def _refusal(exc: ApplicationError, **extra) -> Response:
-    body = {"detail": exc.message, "code": exc.code, "errors": exc.errors, **extra}
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+def _rejected(exc: StatementRejected) -> Response:
+    """The project's error shape (core.api.errors) plus the line of the file that was rejected."""
+    return Response({**error_body(exc.message, exc.code, exc.errors), "line": exc.line}, status=400)
 
 
 # --- serializers ------------------------------------------------------------------------------------------------
@@ -174,9 +174,7 @@ class StatementListApi(APIView):
                 actor=request.user, profile=data.validated_data["profile"], data=upload.read(), file_name=upload.name
             )
         except StatementRejected as exc:
-            return _refusal(exc, line=exc.line)
-        except ApplicationError as exc:
-            return _refusal(exc)
+            return _rejected(exc)
         code = status.HTTP_201_CREATED if summary.statements else status.HTTP_200_OK
         return Response(SummarySerializer(summary.as_dict()).data, status=code)
 
@@ -230,10 +228,7 @@ class PaymentResolveApi(APIView):
         payment = get_object_or_404(Payment, pk=pk)
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            resolved = payment_resolve(actor=request.user, payment=payment, **data.validated_data)
-        except ApplicationError as exc:
-            return _refusal(exc)
+        resolved = payment_resolve(actor=request.user, payment=payment, **data.validated_data)
         return Response(PaymentSerializer(resolved).data)
 
 
@@ -244,10 +239,7 @@ class VirtualAccountApi(APIView):
     def get(self, request):
         party = request.query_params.get("party", "")
         if not party.isdigit():
-            return Response(
-                {"detail": _("Give the party (?party=id)."), "code": "invalid", "errors": {}},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return Response(error_body(_("Give the party (?party=id)."), "invalid"), status=status.HTTP_400_BAD_REQUEST)
         accounts = VirtualAccount.objects.filter(party_id=int(party)).select_related("receivable_type", "profile")
         return Response(VirtualAccountSerializer(accounts, many=True).data)
 
@@ -255,10 +247,7 @@ class VirtualAccountApi(APIView):
     def post(self, request):
         data = VirtualAccountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            account = virtual_account_for(actor=request.user, **data.validated_data)
-        except ApplicationError as exc:
-            return _refusal(exc)
+        account = virtual_account_for(actor=request.user, **data.validated_data)
         return Response(VirtualAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
