@@ -396,32 +396,13 @@ def _storno_by_rule(*, event, component, amount, day, description, account, acto
 
 def _mirror_journal(entry: AccountEntry, day: datetime.date, description: str, actor):
     """The original journal entry with debit and credit swapped (storno), or None without one."""
-    from finance.services.ledger import Line, journal_post
+    from finance.services.ledger import journal_reverse
 
     original = entry.journal_entry
     if original is None:
         return None
-    lines = list(original.lines.select_related("account"))
     # A reduction spread over installments shares one journal entry: mirror only this entry's amount.
-    total = sum((x.debit for x in lines), Decimal(0))
+    total = sum(original.lines.values_list("debit", flat=True), Decimal(0))
     if total != entry.amount:
         return None
-    return journal_post(
-        date=day,
-        event=original.event,
-        description=description,
-        actor=actor,
-        reverses=original,
-        lines=[
-            Line(
-                account=x.account.number,
-                debit=x.credit,
-                credit=x.debit,
-                obligor_account_id=x.obligor_account_id,
-                dzial=x.dzial,
-                rozdzial=x.rozdzial,
-                paragraf=x.paragraf,
-            )
-            for x in lines
-        ],
-    )
+    return journal_reverse(original=original, date=day, description=description, actor=actor)

@@ -102,6 +102,29 @@ def journal_post(
     return entry
 
 
+def journal_reverse(*, original: JournalEntry, date: datetime.date, description: str, actor=None) -> JournalEntry:
+    """Storno: ``original``'s lines with debit and credit swapped, pointing at it (``reverses``)."""
+    return journal_post(
+        date=date,
+        event=original.event,
+        description=description,
+        actor=actor,
+        reverses=original,
+        lines=[
+            Line(
+                account=x.account.number,
+                debit=x.credit,
+                credit=x.debit,
+                obligor_account_id=x.obligor_account_id,
+                dzial=x.dzial,
+                rozdzial=x.rozdzial,
+                paragraf=x.paragraf,
+            )
+            for x in original.lines.select_related("account").order_by("id")
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class JournalDraft:
     """One entry for :func:`journal_post_many`."""

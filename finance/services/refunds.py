@@ -28,7 +28,7 @@ from finance.domain.elixir import Transfer, elixir_file, normalise_nrb, nrb_is_v
 from finance.models import AccountEntry, BankProfile, ObligorAccount, Payment, RefundExport, RefundOrder
 from finance.selectors import balance
 from finance.services.accounts import money_input
-from finance.services.ledger import Line, PeriodClosed, journal_post, period_is_closed, post_event
+from finance.services.ledger import PeriodClosed, journal_reverse, period_is_closed, post_event
 
 PERM = "finance.manage_refunds"
 CENT = Decimal("0.01")
@@ -157,24 +157,11 @@ def refund_cancel(*, actor, order: RefundOrder, reason: str = "") -> RefundOrder
         if order.status != RefundOrder.Status.ORDERED:
             raise ApplicationError(_("Only a refund that has not been exported can be cancelled."), code="invalid")
         original = order.entry
-        journal = journal_post(
+        journal = journal_reverse(
+            original=original.journal_entry,
             date=today,
-            event="refund",
             description=_("Cancellation: %(title)s") % {"title": order.title},
             actor=actor,
-            reverses=original.journal_entry,
-            lines=[
-                Line(
-                    account=line.account.number,
-                    debit=line.credit,
-                    credit=line.debit,
-                    obligor_account_id=line.obligor_account_id,
-                    dzial=line.dzial,
-                    rozdzial=line.rozdzial,
-                    paragraf=line.paragraf,
-                )
-                for line in original.journal_entry.lines.select_related("account").order_by("id")
-            ],
         )
         AccountEntry.objects.create(
             account_id=order.account_id,
