@@ -404,3 +404,38 @@ def test_demo_seeder_is_idempotent(admin_user_):
     assert IncomingEntry.objects.filter(channel=Channel.PAPER).count() == 2
     assert IncomingEntry.objects.count() == 4
     assert StoredFile.objects.filter(role=StoredFile.Role.SCAN).count() == 2
+
+
+class TestScreeningRefusals:
+    """Each refusal of the content screening, with its code (the message names the file)."""
+
+    def _codes(self, name, data):
+        return [p["code"] for p in file_service.screen_file(name, data).problems]
+
+    def test_pdf_with_active_content(self):
+        assert self._codes("a.pdf", PDF.replace(b"%%EOF", b"/OpenAction << /S /JavaScript >>\n%%EOF")) == ["pdf_active"]
+        assert self._codes("b.pdf", PDF.replace(b"%%EOF", b"/Launch\n%%EOF")) == ["pdf_active"]
+
+    def test_archive_nested_too_deep(self):
+        inner = _zip({"in.pdf": PDF})
+        for _level in range(file_service.MAX_ZIP_DEPTH):
+            inner = _zip({"next.zip": inner})
+        assert "archive_nested" in self._codes("a.zip", inner)
+
+    def test_archive_with_too_many_files(self, monkeypatch):
+        monkeypatch.setattr(file_service, "MAX_ZIP_MEMBERS", 3)
+        assert self._codes("a.zip", _zip({f"{i}.txt": b"x" for i in range(4)})) == ["archive_too_large"]
+
+    def test_archive_that_unpacks_to_too_much(self, settings):
+        settings.DOCUMENTS_MAX_FILE_BYTES = 1000
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:  # a small zip, 50 kB unpacked
+            z.writestr("zera.txt", b"0" * 50_000)
+        assert len(buf.getvalue()) < 1000
+        assert self._codes("a.zip", buf.getvalue()) == ["archive_too_large"]
+
+    def test_archive_that_cannot_be_read(self):
+        assert self._codes("a.zip", b"PK\x03\x04" + b"\x00" * 40) == ["archive_unreadable"]
+
+    def test_empty_file(self):
+        assert "empty" in self._codes("pusty.pdf", b"")
