@@ -82,4 +82,10 @@ BEAT_SCHEDULE = {
         "task": "finance.tasks.import_statements_from_inbox",
         "schedule": crontab(minute="*/5"),
     },
+    # Every night: credit obligors' overpayments ex officio against their arrears and current liabilities
+    # (OP art. 76 §1; finance); an obligor with nothing to credit gets no entry.
+    "finance.settle-overpayments": {
+        "task": "finance.tasks.settle_overpayments",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

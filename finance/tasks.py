@@ -97,3 +97,11 @@ def import_statement_upload(job_id: str, path: str, profile_id: int, user_id: in
     else:
         job_set(job_id, state="done", summary=summary.as_dict())
     upload.unlink(missing_ok=True)
+
+
+@shared_task(name="finance.tasks.settle_overpayments", acks_late=True)
+def settle_overpayments() -> dict[str, int]:
+    """Every night (config/schedule.py): credit overpayments ex officio (OP art. 76 §1). Safe to run twice."""
+    from finance.services.overpayments import overpayments_settle_all
+
+    return overpayments_settle_all()

@@ -82,3 +82,23 @@ def overpayment_settle(*, party, actor=None, on: datetime.date | None = None) ->
                 },
             )  # fmt: skip
     return result
+
+
+def overpayments_settle_all(*, on: datetime.date | None = None) -> dict[str, int]:
+    """Ex officio (art. 76 §1): credit every obligor's overpayments against his open liabilities. Runs daily;
+    idempotent (an obligor with nothing to credit gets no entry). Only parties that ever had an overpayment
+    entry on one of their accounts are looked at."""
+    from core.models import Party
+
+    on = on or timezone.localdate()
+    party_ids = (
+        AccountEntry.objects.filter(component=AccountEntry.Component.OVERPAYMENT, value_date__lte=on)
+        .values_list("account__party_id", flat=True)
+        .distinct()
+    )
+    counts = {"parties": 0, "credited": 0}
+    for party in Party.objects.filter(pk__in=party_ids).order_by("pk"):
+        counts["parties"] += 1
+        if overpayment_settle(party=party, on=on).entries:
+            counts["credited"] += 1
+    return counts

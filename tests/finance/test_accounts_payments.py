@@ -6,6 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection, connections
 
 from core.exceptions import ApplicationError, ServiceValidationError
@@ -221,3 +222,20 @@ def test_two_payments_at_once_give_the_same_result_as_one_after_the_other(person
     assert b.principal + b.interest == D("250.00")
     assert b.overpayment == D("0.00")
     assert sum(e.amount for e in AccountEntry.objects.filter(kind="allocation")) == D("800.00")
+
+
+def test_nightly_task_credits_an_overpayment_to_a_new_charge_ex_officio(person, property_tax, waste_fee, charge,
+                                                                         bank_payment):  # fmt: skip
+    from finance.tasks import settle_overpayments
+
+    tax, _ = charge(person, property_tax, [(d(2025, 3, 17), "100.00")])
+    payment_allocate(payment=bank_payment(person, "150.00", d(2025, 3, 1)))
+    assert selectors.balance(tax, as_of=d(2025, 3, 1)).overpayment == D("50.00")
+    fee, _ = charge(person, waste_fee, [(d(2025, 3, 31), "30.00")])  # a new liability appears later
+    with time_machine.travel(datetime.datetime(2025, 3, 5, 2, 30), tick=False):
+        assert settle_overpayments() == {"parties": 1, "credited": 1}
+        assert selectors.balance(fee, as_of=d(2025, 3, 5)).principal == D("0.00")
+        assert selectors.balance(tax, as_of=d(2025, 3, 5)).overpayment == D("20.00")
+        before = AccountEntry.objects.count()
+        assert settle_overpayments() == {"parties": 1, "credited": 0}  # nothing more to credit: no entry
+        assert AccountEntry.objects.count() == before
