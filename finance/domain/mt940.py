@@ -52,6 +52,9 @@ class Mt940Error(ValueError):
         return self.reason
 
 
+_KEYS = [f"{n:02d}" for n in range(100)]  # sub-field numbers as they appear in :86:
+
+
 @dataclass(frozen=True)
 class Details:
     """The ``:86:`` field split into its sub-fields."""
@@ -60,7 +63,8 @@ class Details:
     subfields: dict[str, str]
 
     def joined(self, numbers) -> str:
-        return "".join(self.subfields.get(f"{n:02d}", "") for n in numbers).strip()
+        get = self.subfields.get
+        return "".join([get(_KEYS[n], "") for n in numbers]).strip()
 
 
 @dataclass
@@ -71,6 +75,7 @@ class Movement:
     entry_date: datetime.date | None
     is_credit: bool
     amount: Decimal
+    is_reversal: bool = False  # RC (a credit taken back: a debit) or RD (a debit taken back: a credit)
     transaction_code: str = ""
     customer_reference: str = ""
     bank_reference: str = ""
@@ -373,6 +378,7 @@ def parse(
                 value_date=value_date,
                 entry_date=entry_date,
                 is_credit=status in ("C", "RD"),
+                is_reversal=status in ("RC", "RD"),
                 amount=amount,
                 transaction_code=(m.group("id") or "").strip()[:10],
                 customer_reference=(m.group("customer_reference") or "").strip(),

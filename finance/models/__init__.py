@@ -1,4 +1,4 @@
-from finance.models.accounts import AccountEntry, Installment, ObligorAccount
+from finance.models.accounts import AccountEntry, Installment, InterestAdjustment, ObligorAccount
 from finance.models.bank import (
     BankProfile,
     BankStatement,
@@ -18,6 +18,7 @@ __all__ = [
     "BankStatement",
     "FinanceParameter",
     "Installment",
+    "InterestAdjustment",
     "InterestRate",
     "JournalEntry",
     "JournalLine",

@@ -136,3 +136,56 @@ class AccountEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Account entries are immutable: book a reversal instead.")
+
+
+class InterestAdjustment(models.Model):
+    """A period in which late-payment interest on an account (or one installment of it) runs at another rate than
+    the standard one, or not at all: the reduced rate (OP art. 56a — a corrected declaration paid within 7 days),
+    the increased rate (art. 56b) or no interest (art. 54 § 1: e.g. proceedings suspended ex officio, a decision not
+    delivered within 3 months, an appeal organ's delay). Recorded by a clerk with its legal basis; cancelled, never
+    edited (a cancelled adjustment no longer applies, as of any date)."""
+
+    class Kind(models.TextChoices):
+        REDUCED = "reduced", _("reduced rate (50%)")
+        INCREASED = "increased", _("increased rate (150%)")
+        NONE = "none", _("no interest")
+
+    account = models.ForeignKey(
+        ObligorAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="interest_adjustments"
+    )
+    installment = models.ForeignKey(
+        Installment,
+        verbose_name=_("installment (all when empty)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interest_adjustments",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to (inclusive; open when empty)"), null=True, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.CharField(_("why cancelled"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["account", "date_from", "id"]
+        verbose_name = _("interest adjustment")
+        verbose_name_plural = _("interest adjustments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_to__isnull=True) | Q(date_to__gte=models.F("date_from")),
+                name="interest_adjustment_dates",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date_from:%d.%m.%Y}–{self.date_to or ''}"

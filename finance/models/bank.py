@@ -137,6 +137,9 @@ class StatementLine(models.Model):
     virtual_account = models.CharField(_("virtual account"), max_length=26, blank=True, db_index=True)
     match = models.CharField(_("matched by"), max_length=20, choices=Match.choices, default=Match.NONE)
     confidence = models.PositiveSmallIntegerField(_("confidence (%)"), default=0)
+    is_reversal = models.BooleanField(
+        _("reversal (RC/RD)"), default=False, help_text=_("The bank cancels an earlier credit (RC) or debit (RD).")
+    )
 
     class Meta:
         ordering = ["statement", "index"]
@@ -155,6 +158,7 @@ class Payment(models.Model):
         UNIDENTIFIED = "unidentified", _("unidentified (account 240)")
         ALLOCATED = "allocated", _("allocated")
         RETURNED = "returned", _("returned to the payer")
+        REVERSED = "reversed", _("reversed by the bank")
 
     class Source(models.TextChoices):
         BANK = "bank", _("bank transfer")
@@ -184,6 +188,14 @@ class Payment(models.Model):
     payer_account = models.CharField(_("payer's account"), max_length=34, blank=True)
     title = models.CharField(_("title"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
+    reversed_by = models.OneToOneField(
+        StatementLine,
+        verbose_name=_("reversed by the bank in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_payment",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

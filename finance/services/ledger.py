@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApplicationError
 from core.services.audit import audit_log
 from finance.models import AccountingPeriod, JournalEntry, JournalLine, LedgerAccount, PostingRule
+from finance.services.bulk import bulk_insert_rows
 
 ZERO = Decimal("0.00")
 
@@ -41,6 +42,14 @@ class Line:
     dzial: str = ""
     rozdzial: str = ""
     paragraf: str = ""
+
+
+def _line_row(entry, accounts: dict, x: Line) -> dict:
+    """A journal line as a plain row for :func:`~finance.services.bulk.bulk_insert_rows`."""
+    return {
+        "entry_id": entry.pk, "account_id": accounts[x.account].pk, "obligor_account_id": x.obligor_account_id,
+        "debit": x.debit, "credit": x.credit, "dzial": x.dzial, "rozdzial": x.rozdzial, "paragraf": x.paragraf,
+    }  # fmt: skip
 
 
 class PeriodClosed(ApplicationError):
@@ -81,24 +90,7 @@ def journal_post(
             reverses=reverses,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        from finance.services.payments import bulk_insert  # COPY on PostgreSQL
-
-        bulk_insert(
-            JournalLine,
-            [
-                JournalLine(
-                    entry=entry,
-                    account=accounts[x.account],
-                    obligor_account_id=x.obligor_account_id,
-                    debit=x.debit,
-                    credit=x.credit,
-                    dzial=x.dzial,
-                    rozdzial=x.rozdzial,
-                    paragraf=x.paragraf,
-                )
-                for x in lines
-            ],
-        )
+        bulk_insert_rows(JournalLine, [_line_row(entry, accounts, x) for x in lines])
     return entry
 
 
@@ -157,24 +149,9 @@ def journal_post_many(*, drafts: list[JournalDraft], actor=None) -> list[Journal
         entries = JournalEntry.objects.bulk_create(
             [JournalEntry(date=d.date, event=d.event, description=d.description[:300], created_by=user) for d in drafts]
         )
-        from finance.services.payments import bulk_insert  # COPY on PostgreSQL
-
-        bulk_insert(
+        bulk_insert_rows(
             JournalLine,
-            [
-                JournalLine(
-                    entry=entry,
-                    account=accounts[x.account],
-                    obligor_account_id=x.obligor_account_id,
-                    debit=x.debit,
-                    credit=x.credit,
-                    dzial=x.dzial,
-                    rozdzial=x.rozdzial,
-                    paragraf=x.paragraf,
-                )
-                for entry, draft in zip(entries, drafts, strict=True)
-                for x in draft.lines
-            ],
+            [_line_row(entry, accounts, x) for entry, draft in zip(entries, drafts, strict=True) for x in draft.lines],
         )
     return entries
 

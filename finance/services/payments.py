@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import bisect
 import datetime
-import enum
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +37,7 @@ from finance.domain.rounding import ZERO
 from finance.models import AccountEntry, ObligorAccount, Payment, ReceivableType
 from finance.services import ledger
 from finance.services.accounts import amount_error, lock_accounts
+from finance.services.bulk import bulk_insert_rows, chunks
 from finance.services.ledger import post_event
 
 K = AccountEntry.Kind
@@ -253,75 +253,7 @@ def payment_allocate(*, payment: Payment, actor=None, event: str | None = None) 
 
 # --- many payments at once (the statement import) ----------------------------------------------------------
 
-CHUNK = 5000  # ids per IN (…) list: SQLite allows 32 766 parameters, PostgreSQL plans long lists slowly
 _SYNTHETIC_PK = 10**15  # in-memory rows written by the batch sort after every stored entry, as their ids will
-
-
-def _chunks(ids: list[int]):
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
-def bulk_insert(model, objs: list, *, with_ids: bool = False) -> list:
-    """Insert many new rows of ``model`` in the caller's transaction. On PostgreSQL by ``COPY … FROM STDIN`` (ids,
-    when asked for, taken from the table's sequence first and set on the objects): several times faster than
-    ``bulk_create``, which spends most of its time preparing values. Elsewhere ``bulk_create``. Only plain values
-    are written (no ``save()``/signals, as with ``bulk_create``); ``auto_now_add`` fields get the current time."""
-    if not objs:
-        return objs
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objs, batch_size=CHUNK)
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key or with_ids]
-    now = timezone.now()
-    stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objs)],
-            )
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk
-        attnames = [f.attname for f in fields]
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                for name in stamped:
-                    if getattr(obj, name) is None:
-                        setattr(obj, name, now)
-                copy.write_row([_plain(getattr(obj, name)) for name in attnames])
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = "default"
-    return objs
-
-
-def bulk_insert_rows(model, rows: list[dict]) -> None:
-    """Insert rows given as {attname: value} (missing fields: their defaults) — :func:`bulk_insert` without
-    building model instances on PostgreSQL (COPY of plain tuples)."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=CHUNK)
-        return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    defaults = {
-        f.attname: now if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False) else f.get_default()
-        for f in fields
-    }
-    attnames = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row([_plain(row[n]) if n in row else defaults[n] for n in attnames])
-
-
-def _plain(value):
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 # Obligor accounts per part of a collective journal entry. On PostgreSQL the deferred balance trigger (migration
@@ -341,14 +273,27 @@ class _JournalBook:
     sums: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(lambda: ZERO)))
     parts: dict = field(default_factory=dict)
 
+    templates: dict = field(default_factory=dict)
+
+    def _template(self, event, component, account) -> list[tuple]:
+        """The lines ``ledger.event_lines`` gives for (event, component, receivable type) as (side, ledger
+        account, on the obligor account?, dział, rozdział, paragraf) — computed once per combination."""
+        key = (event, component, account.receivable_type_id)
+        if key not in self.templates:
+            self.templates[key] = [
+                ("debit" if line.debit > 0 else "credit", line.account, line.obligor_account_id is not None,
+                 line.dzial, line.rozdzial, line.paragraf)
+                for line in ledger.event_lines(
+                    rules=self.rules, event=event, component=component, amount=Decimal(1), obligor_account=account
+                )
+            ]  # fmt: skip
+        return self.templates[key]
+
     def add(self, *, day, event, component, amount, account) -> tuple:
         part = self.parts.setdefault(account.pk, len(self.parts) // JOURNAL_PART_ACCOUNTS)
-        for line in ledger.event_lines(
-            rules=self.rules, event=event, component=component, amount=amount, obligor_account=account
-        ):
-            side = "debit" if line.debit > 0 else "credit"
-            key = (side, line.account, line.obligor_account_id, line.dzial, line.rozdzial, line.paragraf)
-            self.sums[(day, event, part)][key] += line.debit + line.credit
+        sums = self.sums[(day, event, part)]
+        for side, number, analytic, dzial, rozdzial, paragraf in self._template(event, component, account):
+            sums[(side, number, account.pk if analytic else None, dzial, rozdzial, paragraf)] += amount
         return (day, event, part)
 
     def drafts(self, description) -> tuple[list[tuple], list[ledger.JournalDraft]]:
@@ -383,9 +328,11 @@ def payments_allocate_batch(
     :data:`JOURNAL_PART_ACCOUNTS` obligor accounts (see there) — the payments marked allocated in one ``UPDATE`` and
     one audit event (``finance.payments.allocated``, on ``statement`` when given) with the counts and totals.
 
-    ``created_here``: the payments were inserted in the caller's transaction (the statement import) — they are
-    not locked and re-read. Returns the result per payment id. Refusals (a returned payment, an unidentified
-    payer, a payer without an account, a non-positive amount) refuse the whole batch and write nothing."""
+    ``created_here``: new payments of the caller's transaction (the statement import: :class:`~finance.services.
+    bulk.NewPayment` objects with reserved ids, written by the caller after this) — they are not locked, re-read
+    or updated, only their ``status`` is set. Returns the result per payment id. Refusals (a returned payment, an
+    unidentified payer, a payer without an account, a non-positive amount) refuse the whole batch and write
+    nothing."""
     payments = list(payments)
     if not payments:
         return {}
@@ -395,7 +342,7 @@ def payments_allocate_batch(
         status: dict[int, str] = {}
         if created_here:  # inserted in the caller's transaction: nobody else sees them, nothing to lock or re-read
             status = {p.pk: p.status for p in payments}
-        for chunk in [] if created_here else _chunks(ids):
+        for chunk in [] if created_here else chunks(ids):
             status.update(
                 Payment.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", "status")
             )
@@ -417,7 +364,7 @@ def payments_allocate_batch(
             return results
         parties = sorted({p.party_id for p in todo})
         accounts_of: dict[int, set[int]] = defaultdict(set)
-        for chunk in _chunks(parties):
+        for chunk in chunks(parties):
             for pk, party_id in ObligorAccount.objects.filter(party_id__in=chunk).values_list("pk", "party_id"):
                 accounts_of[party_id].add(pk)
             joint = ObligorAccount.co_obligors.through.objects.filter(party_id__in=chunk)
@@ -430,7 +377,7 @@ def payments_allocate_batch(
         accounts: dict[int, ObligorAccount] = {}
         entries: dict[int, list] = defaultdict(list)
         installments: dict[int, list] = defaultdict(list)
-        for chunk in _chunks(account_ids):
+        for chunk in chunks(account_ids):
             accounts.update(lock_accounts(chunk))
             for row in selectors._entry_rows(account_id__in=chunk):
                 entries[row.account_id].append(row)
@@ -512,9 +459,9 @@ def payments_allocate_batch(
         for row, key in planned:
             row["journal_entry_id"] = journal[key].pk
         bulk_insert_rows(AccountEntry, [row for row, _key in planned])
-        done = sorted(p.pk for p in todo)
-        for chunk in _chunks(done):
-            Payment.objects.filter(pk__in=chunk).update(status=Payment.Status.ALLOCATED)
+        if not created_here:  # the caller writes its new payments with the status set here
+            for chunk in chunks(sorted(p.pk for p in todo)):
+                Payment.objects.filter(pk__in=chunk).update(status=Payment.Status.ALLOCATED)
         for p in todo:
             p.status = Payment.Status.ALLOCATED
         audit_log(

@@ -41,6 +41,7 @@ from core.services.audit import audit_log
 from finance.domain import mt940 as mt940_domain
 from finance.models import BankProfile, BankStatement, ObligorAccount, Payment, StatementLine, VirtualAccount
 from finance.services import ledger
+from finance.services.bulk import NewPayment, bulk_insert_rows, reserve_ids
 from finance.services.virtual_accounts import default_profile, office_accounts_predicate
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -235,12 +236,6 @@ def _is_duplicate(parsed) -> bool:
     ).exists()
 
 
-def bulk_insert(model, objs, *, with_ids=False):
-    from finance.services.payments import bulk_insert as insert  # COPY on PostgreSQL, bulk_create elsewhere
-
-    return insert(model, objs, with_ids=with_ids)
-
-
 def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_after=None, progress=None) -> None:
     user = actor if getattr(actor, "is_authenticated", False) else None
     statement = BankStatement.objects.create(
@@ -258,64 +253,62 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
         imported_by=user,
     )
     matches = match_movements(parsed.movements, profile=profile)
-    lines = bulk_insert(
+    # Statement lines and payments are written as plain rows (COPY on PostgreSQL) with ids reserved first: the
+    # payments after their allocation, with their final status (the foreign keys are checked at commit).
+    line_ids = reserve_ids(StatementLine, len(parsed.movements))
+    bulk_insert_rows(
         StatementLine,
         [
-            StatementLine(
-                statement=statement,
-                index=m.index,
-                value_date=m.value_date,
-                entry_date=m.entry_date,
-                is_credit=m.is_credit,
-                amount=m.amount,
-                currency=parsed.currency,
-                transaction_code=m.transaction_code,
-                bank_reference=m.bank_reference,
-                title=m.title,
-                counterparty_name=m.counterparty_name,
-                counterparty_account=m.counterparty_account,
-                virtual_account=m.virtual_account,
-                match=match.kind,
-                confidence=match.confidence,
-            )
-            for m, match in zip(parsed.movements, matches, strict=True)
+            {
+                "id": pk, "statement_id": statement.pk, "index": m.index, "value_date": m.value_date,
+                "entry_date": m.entry_date, "is_credit": m.is_credit, "amount": m.amount,
+                "currency": parsed.currency, "transaction_code": m.transaction_code,
+                "bank_reference": m.bank_reference, "title": m.title, "counterparty_name": m.counterparty_name,
+                "counterparty_account": m.counterparty_account, "virtual_account": m.virtual_account,
+                "match": match.kind, "confidence": match.confidence, "is_reversal": m.is_reversal,
+            }
+            for pk, m, match in zip(line_ids, parsed.movements, matches, strict=True)
         ],
         with_ids=True,
-    )
-    total = len(lines)
+    )  # fmt: skip
+    total = len(line_ids)
     # A party found but without any account with the office waits for a clerk like an unidentified payment.
     with_accounts = _parties_with_accounts(m.party_id for m in matches)
+    credits = [(pk, m, match) for pk, m, match in zip(line_ids, parsed.movements, matches, strict=True) if m.is_credit]
+    payment_ids = reserve_ids(Payment, len(credits))
     payments, identified = [], []
-    for number, (line, match) in enumerate(zip(lines, matches, strict=True), start=1):
+    for number, (pk, (line_id, m, match)) in enumerate(zip(payment_ids, credits, strict=True), start=1):
         if fail_after is not None and number > fail_after:
             raise RuntimeError("injected failure")  # tests: a crash mid-statement
         if progress is not None and number % 500 == 0:
-            progress(number, total)
-        if not line.is_credit:
-            continue
+            progress(number, len(credits))
         known = match.party_id in with_accounts
         payments.append(
-            Payment(
-                source=Payment.Source.BANK,
-                statement_line=line,
-                party_id=match.party_id if known else None,
-                indicated_type_id=match.receivable_type_id if known else None,
-                amount=line.amount,
-                payment_date=line.value_date,
-                received_on=line.value_date,
-                payer_account=line.counterparty_account,
-                title=line.title,
-                status=Payment.Status.UNIDENTIFIED,
-                created_by=user,
+            NewPayment(
+                pk=pk, statement_line_id=line_id, party_id=match.party_id if known else None,
+                indicated_type_id=match.receivable_type_id if known else None, amount=m.amount,
+                payment_date=m.value_date, payer_account=m.counterparty_account, title=m.title,
             )
-        )
+        )  # fmt: skip
         identified.append(known)
-    bulk_insert(Payment, payments, with_ids=True)
     matched = sum(identified)
     unidentified = len(payments) - matched
     # Identified payments: allocated together (one collective journal entry per date, one audit event).
     _allocate_many(payments=[p for p, known in zip(payments, identified, strict=True) if known], actor=actor,
                    statement=statement)  # fmt: skip
+    bulk_insert_rows(
+        Payment,
+        [
+            {
+                "id": p.pk, "source": Payment.Source.BANK, "statement_line_id": p.statement_line_id,
+                "party_id": p.party_id, "indicated_type_id": p.indicated_type_id, "amount": p.amount,
+                "payment_date": p.payment_date, "received_on": p.payment_date, "payer_account": p.payer_account,
+                "title": p.title, "status": p.status, "created_by_id": user.pk if user is not None else None,
+            }
+            for p in payments
+        ],
+        with_ids=True,
+    )  # fmt: skip
     # Unidentified payments: one journal entry each (133/240), written together.
     unknown = [p for p, known in zip(payments, identified, strict=True) if not known]
     if unknown:
@@ -347,8 +340,8 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
     summary.lines += total
     summary.matched += matched
     summary.unidentified += unidentified
-    summary.debits += sum(1 for x in lines if not x.is_credit)
-    summary.amount += sum((x.amount for x in lines if x.is_credit), Decimal("0.00"))
+    summary.debits += total - len(credits)
+    summary.amount += sum((m.amount for _pk, m, _match in credits), Decimal("0.00"))
 
 
 def statement_import(
