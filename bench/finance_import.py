@@ -10,7 +10,8 @@ credits spread over the virtual accounts (two per account with the defaults), im
 Ordynacja podatkowa with its journal entries, audit events) and prints the figures: parse time, import time
 (and its two phases), payments per second, journal entries written. The identified payments of a statement are
 allocated by ``finance.services.payments.payments_allocate_batch`` (set-based: a few queries for all accounts,
-COPY on PostgreSQL, collective journal entries in parts of ``JOURNAL_PART_ACCOUNTS`` obligor accounts).
+COPY of plain rows on PostgreSQL, collective journal entries in parts of ``JOURNAL_PART_ACCOUNTS`` obligor
+accounts); statement lines and payments are written as plain rows with reserved ids (``finance.services.bulk``).
 Every run uses a new statement reference, so it imports again (a
 second run books more payments on the same accounts). No asserts; results go to docs/performance.md by hand.
 
@@ -165,7 +166,7 @@ def main() -> None:
     if "lines" in phases:
         print(
             f"  of which: statement + matching + {summary.lines} statement lines + payments prepared "
-            f"{phases['lines']:.1f} s; payments written, batch allocation, journal, commit "
+            f"{phases['lines']:.1f} s; batch allocation, journal, payments written, commit "
             f"{elapsed - phases['lines']:.1f} s"
         )
 

@@ -21,6 +21,7 @@ from finance.models import (
     BankStatement,
     FinanceParameter,
     Installment,
+    InterestAdjustment,
     InterestRate,
     JournalEntry,
     JournalLine,
@@ -224,3 +225,13 @@ class JournalLineAdmin(ReadOnly):
     list_display = ("entry", "account", "obligor_account", "debit", "credit", "dzial", "rozdzial", "paragraf")
     list_filter = ("account",)
     raw_id_fields = ("entry", "obligor_account")
+
+
+@admin.register(InterestAdjustment)
+class InterestAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: adjustments are recorded and cancelled on the account card or the API (the service validates,
+    locks the account and audits)."""
+
+    list_display = ("account", "installment", "kind", "date_from", "date_to", "legal_basis", "cancelled_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("account", "installment")

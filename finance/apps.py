@@ -28,8 +28,11 @@ class FinanceConfig(AppConfig):
             "finance.view_bankstatement",
             "finance.view_journalentry",
         )
-        roles.grant(roles.TAX_CLERK, *view, "finance.post_entries")
-        roles.grant(roles.HEAD_OF_UNIT, *view, "finance.view_journalentry")
+        roles.grant(roles.ACCOUNTANT, "finance.manage_collection", "finance.operate_cash_desk", "finance.manage_budget")
+        roles.grant(roles.TAX_CLERK, *view, "finance.post_entries", "finance.manage_collection")
+        roles.grant(roles.TAX_CLERK, "finance.issue_certificates")
+        roles.grant(roles.HEAD_OF_UNIT, *view, "finance.view_journalentry", "finance.sign_titles")
+        roles.grant(roles.HEAD_OF_UNIT, "finance.manage_budget")
         roles.grant(
             roles.ADMINISTRATOR,
             *view,

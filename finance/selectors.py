@@ -20,10 +20,18 @@ from django.db.models import Q
 from core.exceptions import NotFoundOrForbidden
 from core.services.audit import audit_log
 from finance.domain import account_state as st
+from finance.domain import interest_periods as ip
 from finance.domain.allocation import CostItem
 from finance.domain.interest import RatePeriod, rate_table
 from finance.domain.rounding import ZERO
-from finance.models import AccountEntry, FinanceParameter, Installment, InterestRate, ObligorAccount
+from finance.models import (
+    AccountEntry,
+    FinanceParameter,
+    Installment,
+    InterestAdjustment,
+    InterestRate,
+    ObligorAccount,
+)
 
 K = AccountEntry.Kind
 C = AccountEntry.Component
@@ -32,6 +40,14 @@ C = AccountEntry.Component
 def interest_rates(kind: str = InterestRate.Kind.STANDARD) -> list[RatePeriod]:
     return [RatePeriod(valid_from=d, rate=r) for d, r in InterestRate.objects.filter(kind=kind).values_list(
         "valid_from", "rate").order_by("valid_from")]  # fmt: skip
+
+
+def interest_rate_tables() -> dict[str, list[RatePeriod]]:
+    """The standard, reduced and increased rate tables, in one query."""
+    tables: dict[str, list[RatePeriod]] = {k: [] for k in InterestRate.Kind.values}
+    for kind, d, r in InterestRate.objects.values_list("kind", "valid_from", "rate").order_by("valid_from"):
+        tables.setdefault(kind, []).append(RatePeriod(valid_from=d, rate=r))
+    return tables
 
 
 def parameter(code: str, on: datetime.date) -> Decimal:
@@ -133,12 +149,116 @@ def _inst_rows(**filters) -> list[_Inst]:
     return [_Inst._make(row) for row in Installment.objects.filter(**filters).values_list(*_INST_FIELDS)]
 
 
-class _Context:
-    """Rates and the minimum, loaded once for many accounts."""
+_ADJ_CHUNK = 5000  # ids per IN (…) list
 
-    def __init__(self, as_of: datetime.date, rates=None, minimum=None):
-        self.rates = rate_table(rates if rates is not None else interest_rates())
+
+class _Adj(NamedTuple):
+    pk: int
+    account_id: int
+    installment_id: int | None
+    kind: str
+    date_from: datetime.date
+    date_to: datetime.date | None
+    created_at: datetime.datetime
+    cancelled_at: datetime.datetime | None
+
+
+@dataclass
+class _AccountAdjustments:
+    """The interest adjustments of one account (cancelled ones too) and, per installment, the allocations to it
+    that are not reversed: (value date, created at) — what the interest fixed at a payment is history for."""
+
+    adjustments: list[_Adj] = field(default_factory=list)
+    allocations: dict[int, list[tuple[datetime.date, datetime.datetime]]] = field(default_factory=dict)
+
+
+def _adjustment_rows(account_ids: Iterable[int]) -> dict[int, _AccountAdjustments]:
+    """Adjustments of many accounts: one query (per 5 000 ids), plus one for the allocations of the accounts that
+    have any — nothing more when no account has an adjustment."""
+    ids = sorted(set(account_ids))
+    found: dict[int, _AccountAdjustments] = {}
+    for start in range(0, len(ids), _ADJ_CHUNK):
+        qs = InterestAdjustment.objects.filter(account_id__in=ids[start : start + _ADJ_CHUNK]).order_by("id")
+        for row in qs.values_list(*_Adj._fields):
+            adj = _Adj._make(row)
+            found.setdefault(adj.account_id, _AccountAdjustments()).adjustments.append(adj)
+    with_adj = sorted(found)
+    for start in range(0, len(with_adj), _ADJ_CHUNK):
+        qs = AccountEntry.objects.filter(
+            account_id__in=with_adj[start : start + _ADJ_CHUNK], kind=K.ALLOCATION, installment__isnull=False,
+            reversed_by__isnull=True,
+        ).values_list("account_id", "installment_id", "value_date", "created_at")  # fmt: skip
+        for account_id, inst_id, value_date, created_at in qs:
+            found[account_id].allocations.setdefault(inst_id, []).append((value_date, created_at))
+    return found
+
+
+def _settled_until(allocations, moment) -> datetime.date | None:
+    """The last payment date on an installment among the allocations recorded before ``moment``."""
+    days = [day for day, created in allocations if created < moment]
+    return max(days) if days else None
+
+
+def installment_adjustments(found: _AccountAdjustments | None, installment_id: int) -> tuple[ip.Adjustment, ...]:
+    """The adjustments in effect for one installment, each cut to the days after the installment's last payment
+    recorded before the adjustment (interest fixed at a payment is history) and — when cancelled — to the days up
+    to the last payment recorded before the cancellation (a cancellation does not rewrite a payment either; with
+    no payment in between, a cancelled adjustment has no effect at all)."""
+    if found is None:
+        return ()
+    allocations = found.allocations.get(installment_id, ())
+    out: list[ip.Adjustment] = []
+    for a in found.adjustments:
+        if a.installment_id not in (None, installment_id):
+            continue
+        until = None
+        if a.cancelled_at is not None:
+            until = _settled_until(allocations, a.cancelled_at)
+            if until is None:
+                continue
+        after = _settled_until(allocations, a.created_at)
+        out.extend(ip.clip([ip.Adjustment(a.kind, a.date_from, a.date_to, a.pk)], after=after, until=until))
+    return tuple(out)
+
+
+class _Context:
+    """Rates (standard, reduced, increased), the minimum and the interest adjustments, loaded once for many
+    accounts. ``adjustments`` maps account ids to their adjustments (:func:`_adjustment_rows`); when not given,
+    each account's are read when its state is computed (one query per account: pass them for many accounts)."""
+
+    def __init__(self, as_of: datetime.date, rates=None, minimum=None, *, tables=None, adjustments=None):
+        if tables is None and rates is None:
+            tables = interest_rate_tables()
+        self._tables = tables
+        standard = rates if rates is not None else tables[InterestRate.Kind.STANDARD]
+        self.rates = rate_table(standard)
         self.minimum = minimum if minimum is not None else parameter("interest_minimum", as_of)
+        self.adjustments = adjustments
+        self._effective: dict[tuple, object] = {}
+
+    @property
+    def tables(self) -> dict[str, list[RatePeriod]]:
+        if self._tables is None:
+            self._tables = interest_rate_tables()
+        return self._tables
+
+    def adjustments_of(self, account_id: int) -> _AccountAdjustments | None:
+        if self.adjustments is None:
+            return _adjustment_rows([account_id]).get(account_id)
+        return self.adjustments.get(account_id)
+
+    def rates_for(self, adjustments: tuple[ip.Adjustment, ...]):
+        """The shared standard table without adjustments, else the effective table (computed once per set)."""
+        if not adjustments:
+            return self.rates
+        table = self._effective.get(adjustments)
+        if table is None:
+            t = self.tables
+            table = rate_table(ip.effective_rates(
+                self.rates.ordered, t[InterestRate.Kind.REDUCED], t[InterestRate.Kind.INCREASED], adjustments
+            ))  # fmt: skip
+            self._effective[adjustments] = table
+        return table
 
 
 def _state_from_rows(
@@ -176,6 +296,7 @@ def _state_from_rows(
         if c.amount - take > 0:
             state.cost_items.append(CostItem(id=c.pk, amount=c.amount - take))
     interest_applies = account.receivable_type.interest_applies
+    adjustments = ctx.adjustments_of(account.pk) if interest_applies else None
     for inst in installments:
         charge = charges.get(inst.charge_id)
         if charge is None:
@@ -194,7 +315,7 @@ def _state_from_rows(
                     due_date=inst.effective_due_date,
                     events=events.get(inst.pk, ()),
                     as_of=as_of,
-                    rates=ctx.rates,
+                    rates=ctx.rates_for(installment_adjustments(adjustments, inst.pk)),
                     minimum=ctx.minimum,
                     interest_applies=interest_applies,
                 ),
@@ -245,9 +366,11 @@ def party_balance(party, *, as_of: datetime.date) -> Balance:
 
 
 def balances(accounts: Iterable[ObligorAccount], *, as_of: datetime.date) -> dict[int, Balance]:
-    """Balances of many accounts with two queries (for reports and the arrears benchmark)."""
+    """Balances of many accounts with a constant number of queries (for reports and the arrears benchmark):
+    entries, installments, rates, the minimum, the interest adjustments (and, only when some account has one, the
+    allocations the adjustments are cut at)."""
     accounts = {a.pk: a for a in accounts}
-    ctx = _Context(as_of)
+    ctx = _Context(as_of, adjustments=_adjustment_rows(accounts))
     entries: dict[int, list] = defaultdict(list)
     for e in _entry_rows(account_id__in=accounts, value_date__lte=as_of):
         entries[e.account_id].append(e)

@@ -16,13 +16,14 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from core.api.permissions import require_perms
+from core.api.permissions import require_perms, require_perms_by_method
 from core.api.serializers import ErrorResponseSerializer
 from core.exceptions import NotFoundOrForbidden, ServiceValidationError
 from core.models import Party
 from core.services.audit import audit_log
 from finance import selectors
-from finance.models import AccountEntry, ObligorAccount, ReceivableType
+from finance.models import AccountEntry, Installment, InterestAdjustment, ObligorAccount, ReceivableType
+from finance.services.interest_adjustments import interest_adjustment_add, interest_adjustment_cancel
 from finance.services.payments import payment_register_cash
 
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer}
@@ -230,10 +231,99 @@ class CashPaymentApi(GenericAPIView):
         return Response(CashPaymentResultSerializer(out).data, status=status.HTTP_201_CREATED)
 
 
+class InterestAdjustmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InterestAdjustment
+        fields = ["id", "account", "installment", "kind", "date_from", "date_to", "legal_basis", "reason",
+                  "created_by", "created_at", "cancelled_at", "cancelled_by", "cancel_reason"]  # fmt: skip
+        read_only_fields = fields
+
+
+class InterestAdjustmentInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=InterestAdjustment.Kind.choices)
+    installment = serializers.IntegerField(required=False, allow_null=True, default=None)
+    date_from = serializers.DateField()
+    date_to = serializers.DateField(required=False, allow_null=True, default=None)
+    legal_basis = serializers.CharField(max_length=200, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class InterestAdjustmentCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class InterestAdjustmentListApi(GenericAPIView):
+    """The interest adjustments of one account (GET: ``finance.view_balances``) and recording a new one (POST:
+    ``finance.post_entries``): a period of reduced / increased / no interest (OP art. 54 §1, 56a, 56b)."""
+
+    queryset = InterestAdjustment.objects.none()
+    serializer_class = InterestAdjustmentInputSerializer
+
+    permission_classes = [require_perms_by_method({"GET": VIEW, "POST": (*VIEW, "finance.post_entries")})]
+
+    @extend_schema(operation_id="finance_interest_adjustment_list",
+                   responses={200: InterestAdjustmentSerializer(many=True), **NOT_FOUND, **ERRORS})  # fmt: skip
+    def get(self, request, pk: int):
+        account = selectors.access_account(user=request.user, account_id=pk, purpose="api interest adjustments")
+        rows = account.interest_adjustments.order_by("date_from", "id")
+        return Response(InterestAdjustmentSerializer(rows, many=True).data)
+
+    @extend_schema(operation_id="finance_interest_adjustment_create", request=InterestAdjustmentInputSerializer,
+                   responses={201: InterestAdjustmentSerializer, **NOT_FOUND, **ERRORS})  # fmt: skip
+    def post(self, request, pk: int):
+        account = selectors.access_account(user=request.user, account_id=pk, purpose="api interest adjustments")
+        serializer = InterestAdjustmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        installment = None
+        if data["installment"] is not None:
+            installment = Installment.objects.filter(pk=data["installment"], charge__account=account).first()
+            if installment is None:
+                raise _invalid("installment", gettext("The installment is not on this account."))
+        adjustment = interest_adjustment_add(
+            actor=request.user, account=account, installment=installment, kind=data["kind"],
+            date_from=data["date_from"], date_to=data["date_to"], legal_basis=data["legal_basis"],
+            reason=data["reason"],
+        )  # fmt: skip
+        return Response(InterestAdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class InterestAdjustmentCancelApi(GenericAPIView):
+    """Cancel an interest adjustment with a reason (``finance.post_entries``)."""
+
+    queryset = InterestAdjustment.objects.none()
+    permission_classes = [require_perms(*VIEW, "finance.post_entries")]
+    serializer_class = InterestAdjustmentCancelSerializer
+
+    @extend_schema(operation_id="finance_interest_adjustment_cancel", request=InterestAdjustmentCancelSerializer,
+                   responses={200: InterestAdjustmentSerializer, **NOT_FOUND, **ERRORS})  # fmt: skip
+    def post(self, request, pk: int, adjustment_id: int):
+        account = selectors.access_account(user=request.user, account_id=pk, purpose="api interest adjustments")
+        adjustment = InterestAdjustment.objects.filter(pk=adjustment_id, account=account).first()
+        if adjustment is None:
+            raise NotFoundOrForbidden("not found")
+        serializer = InterestAdjustmentCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adjustment = interest_adjustment_cancel(
+            actor=request.user, adjustment=adjustment, reason=serializer.validated_data["reason"]
+        )
+        return Response(InterestAdjustmentSerializer(adjustment).data)
+
+
 urlpatterns = [
     path("accounts/", AccountListApi.as_view(), name="api-finance-accounts"),
     path("accounts/<int:pk>/", AccountDetailApi.as_view(), name="api-finance-account"),
     path("accounts/<int:pk>/entries/", AccountEntriesApi.as_view(), name="api-finance-account-entries"),
+    path(
+        "accounts/<int:pk>/interest-adjustments/",
+        InterestAdjustmentListApi.as_view(),
+        name="api-finance-account-interest-adjustments",
+    ),
+    path(
+        "accounts/<int:pk>/interest-adjustments/<int:adjustment_id>/cancel/",
+        InterestAdjustmentCancelApi.as_view(),
+        name="api-finance-account-interest-adjustment-cancel",
+    ),
     path("parties/<int:pk>/balance/", PartyBalanceApi.as_view(), name="api-finance-party-balance"),
     path("payments/cash/", CashPaymentApi.as_view(), name="api-finance-payment-cash"),
 ]

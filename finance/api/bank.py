@@ -20,8 +20,14 @@ from core.api.permissions import require_perms, require_perms_by_method
 from core.api.serializers import ErrorResponseSerializer
 from core.models import Party
 from finance.forms_bank import MAX_UPLOAD_BYTES
-from finance.models import BankProfile, BankStatement, Payment, ReceivableType, VirtualAccount
+from finance.models import BankProfile, BankStatement, Payment, ReceivableType, StatementLine, VirtualAccount
 from finance.services.statements import StatementRejected, payment_resolve, statement_import
+from finance.services.unallocation import (
+    payment_reverse_by_bank,
+    payment_unallocate,
+    reversal_candidates,
+    unmatched_reversals,
+)
 from finance.services.virtual_accounts import virtual_account_for
 
 PAYMENTS = "finance.manage_payments"
@@ -108,6 +114,9 @@ class SummarySerializer(serializers.Serializer):
     unidentified = serializers.IntegerField()
     debits = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    reversals = serializers.IntegerField()
+    reversals_unmatched = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
 
 
 class PaymentFilterSerializer(serializers.Serializer):
@@ -123,6 +132,29 @@ class ResolveSerializer(serializers.Serializer):
     receivable_type = serializers.SlugRelatedField(
         slug_field="code", queryset=ReceivableType.objects.all(), required=False, allow_null=True, default=None
     )
+
+
+class UnallocateSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=500)
+
+
+class ReverseByBankSerializer(serializers.Serializer):
+    line = serializers.PrimaryKeyRelatedField(queryset=StatementLine.objects.all())
+
+
+class ReversalLineSerializer(serializers.ModelSerializer):
+    statement = serializers.IntegerField(source="statement_id")
+    candidates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StatementLine
+        fields = [
+            "id", "statement", "index", "value_date", "amount", "bank_reference", "title", "counterparty_name",
+            "counterparty_account", "virtual_account", "candidates",
+        ]  # fmt: skip
+
+    def get_candidates(self, line) -> list[int]:
+        return [p.pk for p in reversal_candidates(line)]
 
 
 class VirtualAccountSerializer(serializers.ModelSerializer):
@@ -232,6 +264,44 @@ class PaymentResolveApi(APIView):
         return Response(PaymentSerializer(resolved).data)
 
 
+class PaymentUnallocateApi(APIView):
+    permission_classes = [require_perms(PAYMENTS)]
+
+    @extend_schema(
+        request=UnallocateSerializer, responses={200: PaymentSerializer, 404: ErrorResponseSerializer, **ERRORS}
+    )
+    def post(self, request, pk: int):
+        payment = get_object_or_404(Payment, pk=pk)
+        data = UnallocateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = payment_unallocate(actor=request.user, payment=payment, reason=data.validated_data["reason"])
+        return Response(PaymentSerializer(done).data)
+
+
+class PaymentReverseByBankApi(APIView):
+    permission_classes = [require_perms(PAYMENTS)]
+
+    @extend_schema(
+        request=ReverseByBankSerializer, responses={200: PaymentSerializer, 404: ErrorResponseSerializer, **ERRORS}
+    )
+    def post(self, request, pk: int):
+        payment = get_object_or_404(Payment, pk=pk)
+        data = ReverseByBankSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = payment_reverse_by_bank(payment=payment, line=data.validated_data["line"], actor=request.user)
+        return Response(PaymentSerializer(done).data)
+
+
+class UnmatchedReversalListApi(APIView):
+    permission_classes = [require_perms(PAYMENTS)]
+
+    @extend_schema(responses={200: ReversalLineSerializer(many=True), **ERRORS})
+    def get(self, request):
+        paginator = Pagination()
+        page = paginator.paginate_queryset(unmatched_reversals(), request, view=self)
+        return paginator.get_paginated_response(ReversalLineSerializer(page, many=True).data)
+
+
 class VirtualAccountApi(APIView):
     permission_classes = [require_perms_by_method({"GET": ("finance.view_balances",), "POST": (PAYMENTS,)})]
 
@@ -257,5 +327,12 @@ urlpatterns = [
     path("payments/", PaymentListApi.as_view(), name="api-finance-payments"),
     path("payments/unidentified/", UnidentifiedPaymentListApi.as_view(), name="api-finance-payments-unidentified"),
     path("payments/<int:pk>/resolve/", PaymentResolveApi.as_view(), name="api-finance-payment-resolve"),
+    path("payments/<int:pk>/unallocate/", PaymentUnallocateApi.as_view(), name="api-finance-payment-unallocate"),
+    path("payments/<int:pk>/reverse-by-bank/", PaymentReverseByBankApi.as_view(), name="api-finance-payment-reverse"),
+    path(
+        "statement-lines/reversals/unmatched/",
+        UnmatchedReversalListApi.as_view(),
+        name="api-finance-reversals-unmatched",
+    ),
     path("virtual-accounts/", VirtualAccountApi.as_view(), name="api-finance-virtual-accounts"),
 ]

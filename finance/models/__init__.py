@@ -8,6 +8,16 @@ from finance.models.bank import (
     StatementLine,
     VirtualAccount,
 )
+from finance.models.collection import (
+    CollectionRun,
+    EnforcementPaymentReport,
+    EnforcementTitle,
+    EnforcementTitleItem,
+    InformationNotice,
+    Reminder,
+    ReminderItem,
+)
+from finance.models.desk import BudgetPlanLine, CashDeposit, CashDesk, CashReceipt, CashReport, Certificate
 from finance.models.ledger import AccountingPeriod, JournalEntry, JournalLine
 from finance.models.reference import FinanceParameter, InterestRate, LedgerAccount, PostingRule, ReceivableType
 
@@ -16,7 +26,18 @@ __all__ = [
     "AccountingPeriod",
     "BankProfile",
     "BankStatement",
+    "BudgetPlanLine",
+    "CashDeposit",
+    "CashDesk",
+    "CashReceipt",
+    "CashReport",
+    "Certificate",
+    "CollectionRun",
+    "EnforcementPaymentReport",
+    "EnforcementTitle",
+    "EnforcementTitleItem",
     "FinanceParameter",
+    "InformationNotice",
     "Installment",
     "InterestAdjustment",
     "InterestRate",
@@ -29,6 +50,8 @@ __all__ = [
     "ReceivableType",
     "RefundExport",
     "RefundOrder",
+    "Reminder",
+    "ReminderItem",
     "StatementLine",
     "VirtualAccount",
 ]

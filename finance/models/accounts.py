@@ -143,7 +143,9 @@ class InterestAdjustment(models.Model):
     the standard one, or not at all: the reduced rate (OP art. 56a — a corrected declaration paid within 7 days),
     the increased rate (art. 56b) or no interest (art. 54 § 1: e.g. proceedings suspended ex officio, a decision not
     delivered within 3 months, an appeal organ's delay). Recorded by a clerk with its legal basis; cancelled, never
-    edited (a cancelled adjustment no longer applies, as of any date)."""
+    edited. Interest fixed at a payment is history: an adjustment applies from the day after the last payment
+    recorded before it, and a cancelled one still applies up to the last payment recorded before the cancellation
+    (see docs/finance.md)."""
 
     class Kind(models.TextChoices):
         REDUCED = "reduced", _("reduced rate (50%)")

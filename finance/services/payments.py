@@ -69,7 +69,8 @@ def open_items(accounts: list[ObligorAccount], *, on: datetime.date) -> OpenItem
     ids = [a.pk for a in accounts]
     entries = _group(selectors._entry_rows(account_id__in=ids))
     installments = _group(selectors._inst_rows(charge__account_id__in=ids))
-    return _open_items(accounts, entries, installments, on=on, ctx=selectors._Context(on))
+    ctx = selectors._Context(on, adjustments=selectors._adjustment_rows(ids))
+    return _open_items(accounts, entries, installments, on=on, ctx=ctx)
 
 
 def _open_items(accounts, entries: dict[int, list], installments: dict[int, list], *, on, ctx) -> OpenItems:
@@ -182,7 +183,7 @@ def _overpayment_account(payment: Payment, accounts: list[ObligorAccount], alloc
 
 def _result_of(payment: Payment) -> AllocationResult:
     allocations, remainder = [], ZERO
-    for e in payment.entries.order_by("id"):
+    for e in payment.entries.filter(reversed_by__isnull=True).exclude(kind=K.REVERSAL).order_by("id"):
         if e.kind == K.ALLOCATION:
             target = "cost" if e.component == C.COSTS else "installment"
             allocations.append(Allocation(target, e.installment_id or 0, e.component, e.amount))
@@ -387,7 +388,7 @@ def payments_allocate_batch(
             a.receivable_type = types[a.receivable_type_id]
         party_accounts = {party: [accounts[pk] for pk in sorted(pks)] for party, pks in accounts_of.items()}
 
-        rates = selectors.interest_rates()
+        tables, adjustments = selectors.interest_rate_tables(), selectors._adjustment_rows(account_ids)
         contexts: dict[datetime.date, selectors._Context] = {}
         book = _JournalBook(ledger.PostingRules())
         booked, user = timezone.localdate(), _user(actor)
@@ -404,7 +405,9 @@ def payments_allocate_batch(
 
         for p in sorted(todo, key=lambda p: (p.payment_date, order[p.pk])):
             day = p.payment_date
-            ctx = contexts.get(day) or contexts.setdefault(day, selectors._Context(day, rates=rates))
+            ctx = contexts.get(day) or contexts.setdefault(
+                day, selectors._Context(day, tables=tables, adjustments=adjustments)
+            )
             mine = party_accounts[p.party_id]
             items = _open_items(mine, entries, installments, on=day, ctx=ctx)
             result = allocate(
@@ -504,12 +507,3 @@ def payment_register_cash(
         payment_allocate(payment=payment, actor=actor)
         payment.refresh_from_db()
     return payment
-
-
-def allocation_summary(entries) -> dict[str, Decimal]:
-    """Σ per component of allocation entries (for screens and the API)."""
-    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for e in entries:
-        if e.kind in (K.ALLOCATION, K.OVERPAYMENT):
-            out[e.component] += e.amount
-    return dict(out)

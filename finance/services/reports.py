@@ -28,6 +28,7 @@ from finance.models import JournalLine, LedgerAccount, ObligorAccount
 
 ZERO = Decimal("0.00")
 RECEIPT_EVENTS = ("payment_bank", "payment_cash", "unidentified_resolved", "refund")
+RECEIPT_REVERSAL_EVENTS = ("payment_unallocated", "payment_reversed_by_bank")
 
 
 def _sum(column: str, condition: Q | None = None):
@@ -214,7 +215,13 @@ class ClassificationRow:
 
 def receipts_by_classification(*, date_from: datetime.date, date_to: datetime.date) -> list[ClassificationRow]:
     check_range(date_from, date_to)
-    receipt = Q(entry__event__in=RECEIPT_EVENTS) | Q(entry__reverses__event__in=RECEIPT_EVENTS)
+    receipt = (
+        Q(entry__event__in=RECEIPT_EVENTS)
+        | Q(entry__reverses__event__in=RECEIPT_EVENTS)
+        # an un-allocated or bank-reversed payment: only its 221 debit lines are receipts taken back (its 221 credit
+        # lines cancel the interest charged on the payment date, which was never a receipt)
+        | Q(entry__event__in=RECEIPT_REVERSAL_EVENTS, debit__gt=0)
+    )
     grouped = (
         JournalLine.objects.filter(
             receipt,

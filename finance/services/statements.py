@@ -70,6 +70,9 @@ class ImportSummary:
     unidentified: int = 0
     debits: int = 0
     amount: Decimal = Decimal("0.00")
+    reversals: int = 0  # RC and RD lines
+    reversals_unmatched: int = 0  # RC lines left for a clerk (finance.services.unallocation.unmatched_reversals)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -80,6 +83,9 @@ class ImportSummary:
             "unidentified": self.unidentified,
             "debits": self.debits,
             "amount": str(self.amount),
+            "reversals": self.reversals,
+            "reversals_unmatched": self.reversals_unmatched,
+            "warnings": self.warnings,
         }
 
 
@@ -196,6 +202,26 @@ def _allocate_many(*, payments: list[Payment], actor, statement) -> None:
     payments_allocate_batch(payments=payments, actor=actor, statement=statement, created_here=True)
 
 
+def _reversal_matches(movements, matches: list[Match]) -> list[Match]:
+    """An RD line (a debit taken back: money comes back, e.g. a bounced refund) is never matched and allocated as
+    a tax payment: it waits in the unidentified queue for a clerk."""
+    return [
+        Match(StatementLine.Match.NONE, 0) if m.is_reversal and m.is_credit else match
+        for m, match in zip(movements, matches, strict=True)
+    ]
+
+
+def _bank_reversals(line_ids, movements, *, actor):
+    """The RC lines of a statement cancel their original payments (``finance.services.unallocation``); never
+    refuses the import. ``count``: the RC and RD lines."""
+    from finance.services.unallocation import bank_reversals_import
+
+    rc = [pk for pk, m in zip(line_ids, movements, strict=True) if m.is_reversal and not m.is_credit]
+    result = bank_reversals_import(line_ids=rc, actor=actor)
+    result.count = sum(1 for m in movements if m.is_reversal)
+    return result
+
+
 def _parties_with_accounts(party_ids) -> set[int]:
     ids = {p for p in party_ids if p is not None}
     if not ids:
@@ -253,6 +279,7 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
         imported_by=user,
     )
     matches = match_movements(parsed.movements, profile=profile)
+    matches = _reversal_matches(parsed.movements, matches)
     # Statement lines and payments are written as plain rows (COPY on PostgreSQL) with ids reserved first: the
     # payments after their allocation, with their final status (the foreign keys are checked at commit).
     line_ids = reserve_ids(StatementLine, len(parsed.movements))
@@ -325,6 +352,8 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
             ],
             actor=actor,
         )
+    # RC lines: the bank took a credit back — the original payment is cancelled, or the line waits for a clerk.
+    reversals = _bank_reversals(line_ids, parsed.movements, actor=actor)
     statement.status = BankStatement.Status.IMPORTED
     statement.lines_total = total
     statement.lines_matched = matched
@@ -334,9 +363,14 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
         actor=actor,
         action="finance.statement.imported",
         obj=statement,
-        details={"file": file_name, "lines": total, "matched": matched, "unidentified": unidentified},
-    )
+        details={"file": file_name, "lines": total, "matched": matched, "unidentified": unidentified,
+                 "reversals": reversals.count, "reversals_unmatched": len(reversals.unmatched),
+                 "reversed_payments": reversals.reversed, "warnings": reversals.warnings},
+    )  # fmt: skip
     summary.statements.append(statement.pk)
+    summary.reversals += reversals.count
+    summary.reversals_unmatched += len(reversals.unmatched)
+    summary.warnings += reversals.warnings
     summary.lines += total
     summary.matched += matched
     summary.unidentified += unidentified

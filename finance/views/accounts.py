@@ -22,7 +22,8 @@ from core.models import Party
 from core.services.audit import audit_log
 from core.views import BackOfficeView
 from finance import selectors
-from finance.models import AccountEntry, ObligorAccount, ReceivableType
+from finance.models import AccountEntry, Installment, InterestAdjustment, ObligorAccount, ReceivableType
+from finance.services.interest_adjustments import interest_adjustment_add, interest_adjustment_cancel
 from finance.services.payments import payment_register_cash
 
 VIEW = "finance.view_balances"
@@ -55,6 +56,31 @@ class CashPaymentForm(forms.Form):
         for field, field_messages in errors.items():
             for message in field_messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+class InterestAdjustmentForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=InterestAdjustment.Kind.choices)
+    installment = forms.ModelChoiceField(
+        label=gettext_lazy("installment (all when empty)"), queryset=Installment.objects.none(), required=False
+    )
+    date_from = forms.DateField(label=gettext_lazy("from"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("to (inclusive; open when empty)"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    legal_basis = forms.CharField(label=gettext_lazy("legal basis"), max_length=200)
+    reason = forms.CharField(label=gettext_lazy("reason"), max_length=500, required=False)
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if account is not None:
+            self.fields["installment"].queryset = Installment.objects.filter(charge__account=account).order_by(
+                "effective_due_date", "number"
+            )
+
+    add_service_errors = CashPaymentForm.add_service_errors
+
+
+class InterestAdjustmentCancelForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("why cancelled"), max_length=500)
 
 
 def _as_of(request) -> tuple[AsOfForm, datetime.date]:
@@ -116,8 +142,81 @@ class AccountDetailView(BackOfficeView):
             ),
             "entries": entries,
             "co_obligors": account.co_obligors.order_by("id"),
+            **_adjustments_context(request, account),
         }
         return render(request, "finance/accounts/account_detail.html", context)
+
+
+def _adjustments_context(request, account, form=None) -> dict:
+    can_edit = request.user.has_perm("finance.post_entries")
+    return {
+        "interest_adjustments": account.interest_adjustments.select_related("installment").order_by("date_from", "id"),
+        "adjustment_form": (form or InterestAdjustmentForm(account=account)) if can_edit else None,
+        "can_adjust_interest": can_edit,
+    }
+
+
+class InterestAdjustmentAddView(BackOfficeView):
+    """Record a period of reduced / increased / no interest on the account card (POST only)."""
+
+    permission_required = "finance.post_entries"
+
+    def post(self, request, pk: int):
+        try:
+            account = selectors.access_account(user=request.user, account_id=pk, purpose="interest adjustment")
+        except NotFoundOrForbidden:
+            raise Http404 from None
+        form = InterestAdjustmentForm(request.POST, account=account)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                interest_adjustment_add(
+                    actor=request.user, account=account, installment=data["installment"], kind=data["kind"],
+                    date_from=data["date_from"], date_to=data["date_to"], legal_basis=data["legal_basis"],
+                    reason=data["reason"],
+                )  # fmt: skip
+            except ServiceValidationError as exc:
+                form.add_service_errors(exc.errors)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Interest adjustment recorded."))
+                return HttpResponseRedirect(reverse("finance:account-detail", args=[account.pk]))
+        state = selectors.account_state(account, as_of=timezone.localdate())
+        context = {
+            "account": account, "form": AsOfForm(), "as_of": state.as_of, "state": state,
+            "balance": selectors.Balance(state.principal, state.interest, state.costs, state.overpayment,
+                                         state.arrears),
+            "entries": AccountEntry.objects.filter(account=account).order_by("value_date", "id"),
+            "co_obligors": account.co_obligors.order_by("id"), **_adjustments_context(request, account, form),
+        }  # fmt: skip
+        return render(request, "finance/accounts/account_detail.html", context, status=422)
+
+
+class InterestAdjustmentCancelView(BackOfficeView):
+    """Cancel an interest adjustment with a reason (POST only)."""
+
+    permission_required = "finance.post_entries"
+
+    def post(self, request, pk: int, adjustment_id: int):
+        try:
+            account = selectors.access_account(user=request.user, account_id=pk, purpose="interest adjustment")
+        except NotFoundOrForbidden:
+            raise Http404 from None
+        adjustment = get_object_or_404(InterestAdjustment, pk=adjustment_id, account=account)
+        form = InterestAdjustmentCancelForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the reason of the cancellation."))
+        else:
+            try:
+                interest_adjustment_cancel(
+                    actor=request.user, adjustment=adjustment, reason=form.cleaned_data["reason"]
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Interest adjustment cancelled."))
+        return HttpResponseRedirect(reverse("finance:account-detail", args=[account.pk]))
 
 
 class PartyAccountsView(BackOfficeView):
@@ -174,6 +273,16 @@ class CashPaymentView(BackOfficeView):
 urlpatterns = [
     path("accounts/", AccountListView.as_view(), name="account-list"),
     path("accounts/<int:pk>/", AccountDetailView.as_view(), name="account-detail"),
+    path(
+        "accounts/<int:pk>/interest-adjustments/add/",
+        InterestAdjustmentAddView.as_view(),
+        name="interest-adjustment-add",
+    ),
+    path(
+        "accounts/<int:pk>/interest-adjustments/<int:adjustment_id>/cancel/",
+        InterestAdjustmentCancelView.as_view(),
+        name="interest-adjustment-cancel",
+    ),
     path("parties/<int:party_id>/accounts/", PartyAccountsView.as_view(), name="party-accounts"),
     path("payments/cash/", CashPaymentView.as_view(), name="payment-cash"),
 ]

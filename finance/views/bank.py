@@ -22,6 +22,12 @@ from finance import tasks
 from finance.forms_bank import PaymentDateForm, PaymentResolveForm, StatementUploadForm
 from finance.models import BankStatement, Payment
 from finance.services.statements import payment_date_override, payment_resolve
+from finance.services.unallocation import (
+    payment_reverse_by_bank,
+    payment_unallocate,
+    reversal_candidates,
+    unmatched_reversals,
+)
 
 PAYMENTS = "finance.manage_payments"
 
@@ -84,7 +90,7 @@ class StatementDetailView(BackOfficeView):
 
     def get(self, request, pk: int):
         statement = get_object_or_404(BankStatement.objects.select_related("profile", "imported_by"), pk=pk)
-        lines = statement.lines.select_related("payment", "payment__party").order_by("index")
+        lines = statement.lines.select_related("payment", "payment__party", "reversed_payment").order_by("index")
         return render(request, "finance/bank/statement.html", {"statement": statement, "lines": lines})
 
 
@@ -155,10 +161,69 @@ class PaymentResolveView(BackOfficeView):
         return self._render(request, payment, form, date_form, status=400)
 
 
+class PaymentUnallocateView(BackOfficeView):
+    """Confirmation and the un-allocation of an allocated bank payment (back to the unidentified queue)."""
+
+    permission_required = PAYMENTS
+
+    def _render(self, request, payment, status=200):
+        entries = (
+            payment.entries.exclude(kind="reversal")
+            .filter(reversed_by__isnull=True)
+            .select_related("account", "account__receivable_type")
+        )
+        context = {"payment": payment, "entries": entries.order_by("id"), "reason": request.POST.get("reason", "")}
+        return render(request, "finance/bank/unallocate.html", context, status=status)
+
+    def get(self, request, pk: int):
+        payment = get_object_or_404(Payment.objects.select_related("statement_line", "party"), pk=pk)
+        return self._render(request, payment)
+
+    def post(self, request, pk: int):
+        payment = get_object_or_404(Payment.objects.select_related("statement_line", "party"), pk=pk)
+        try:
+            payment_unallocate(actor=request.user, payment=payment, reason=request.POST.get("reason", ""))
+        except ApplicationError as exc:
+            _error(request, exc)
+            return self._render(request, payment, status=400)
+        messages.success(request, _("The allocation has been reversed; the payment is back among the unidentified."))
+        return HttpResponseRedirect(reverse("finance:payment-resolve", args=[payment.pk]))
+
+
+class UnmatchedReversalListView(BackOfficeView):
+    """RC lines (the bank took a credit back) not matched to a payment: the clerk picks the payment."""
+
+    permission_required = PAYMENTS
+
+    def _render(self, request, status=200):
+        lines = [(line, reversal_candidates(line)) for line in unmatched_reversals()[:200]]
+        return render(request, "finance/bank/reversals.html", {"lines": lines}, status=status)
+
+    def get(self, request):
+        return self._render(request)
+
+    def post(self, request):
+        line_id, payment_id = request.POST.get("line", ""), request.POST.get("payment", "")
+        if not (line_id.isdigit() and payment_id.isdigit()):
+            messages.error(request, _("Choose the payment the bank took back."))
+            return self._render(request, status=400)
+        line = get_object_or_404(unmatched_reversals(), pk=int(line_id))
+        payment = get_object_or_404(Payment, pk=int(payment_id))
+        try:
+            payment_reverse_by_bank(payment=payment, line=line, actor=request.user)
+        except ApplicationError as exc:
+            _error(request, exc)
+            return self._render(request, status=400)
+        messages.success(request, _("The payment has been cancelled as reversed by the bank."))
+        return HttpResponseRedirect(reverse("finance:statement-reversals"))
+
+
 urlpatterns = [
     path("statements/", StatementListView.as_view(), name="statement-list"),
     path("statements/jobs/<str:job_id>/", StatementJobView.as_view(), name="statement-job"),
     path("statements/<int:pk>/", StatementDetailView.as_view(), name="statement-detail"),
     path("payments/unidentified/", UnidentifiedListView.as_view(), name="payment-unidentified-list"),
     path("payments/<int:pk>/resolve/", PaymentResolveView.as_view(), name="payment-resolve"),
+    path("payments/<int:pk>/unallocate/", PaymentUnallocateView.as_view(), name="payment-unallocate"),
+    path("statements/reversals/", UnmatchedReversalListView.as_view(), name="statement-reversals"),
 ]
