@@ -88,4 +88,9 @@ BEAT_SCHEDULE = {
         "task": "finance.tasks.settle_overpayments",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every night: enforcement titles sent or accepted whose installments are fully paid become "paid" (finance).
+    "finance.titles-mark-paid": {
+        "task": "finance.titles_mark_paid",
+        "schedule": crontab(hour=2, minute=50),
+    },
 }

@@ -7,6 +7,23 @@ from core.models import Locality, Party, Street
 from core.services.parties import AddressInput, PartyInput
 
 
+class ServiceErrorsForm(forms.Form):
+    """A form that shows a service's refusal: errors of its own fields on them, the rest (and a refusal without
+    field errors: its message) above the form."""
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        for field, messages in errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+    def add_refusal(self, exc) -> None:
+        """``exc``: an ``ApplicationError`` (``ServiceValidationError`` carries ``errors``)."""
+        errors = getattr(exc, "errors", None) or {}
+        if not errors:
+            self.add_error(None, exc.message)
+        self.add_service_errors(errors)
+
+
 class PartySearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("all")), *Party.Kind.choices])

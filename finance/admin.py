@@ -235,3 +235,6 @@ class InterestAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("account", "installment", "kind", "date_from", "date_to", "legal_basis", "cancelled_at")
     list_filter = ("kind",)
     raw_id_fields = ("account", "installment")
+
+
+from finance.admin_parts import budget, cash, certificates, reminders, titles  # noqa: E402, F401 — issue 7 areas

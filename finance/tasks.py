@@ -105,3 +105,7 @@ def settle_overpayments() -> dict[str, int]:
     from finance.services.overpayments import overpayments_settle_all
 
     return overpayments_settle_all()
+
+
+# Tasks of the collection areas live in their own modules; imported here so that the worker registers them.
+from finance import tasks_reminders, tasks_titles  # noqa: E402, F401

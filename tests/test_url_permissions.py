@@ -20,6 +20,7 @@ PUBLIC = {
     "api-token": "exchanges credentials for a token; throttled",
     "admin:login": "admin login page",
     "admin:logout": "admin logout",
+    "finance:certificate-verify": "printed on certificates: number, date, outcome and initials only — no amounts",
     "edoreczenia:token": "simulated e-Doręczenia: client-assertion login (RFC 7523), refuses without a valid JWT",
     "edoreczenia:jwks": "simulated e-Doręczenia: the public key that verifies evidences",
     **{

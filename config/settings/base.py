@@ -188,6 +188,19 @@ SPECTACULAR_SETTINGS = {
         "StatementLineMatchEnum": "finance.models.bank.StatementLine.Match",
         "AccountEntryKindEnum": "finance.models.accounts.AccountEntry.Kind",
         "AccountEntryComponentEnum": "finance.models.accounts.AccountEntry.Component",
+        "InterestAdjustmentKindEnum": "finance.models.accounts.InterestAdjustment.Kind",
+        "CollectionRunKindEnum": "finance.models.collection.CollectionRun.Kind",
+        "CollectionRunStatusEnum": "finance.models.collection.CollectionRun.Status",
+        "InformationNoticeChannelEnum": "finance.models.collection.InformationNotice.Channel",
+        "InformationNoticeStatusEnum": "finance.models.collection.InformationNotice.Status",
+        "ReminderStatusEnum": "finance.models.collection.Reminder.Status",
+        "ReminderReasonEnum": "finance.models.collection.Reminder.Reason",
+        "EnforcementTitleStatusEnum": "finance.models.collection.EnforcementTitle.Status",
+        "ArrearsCertificateStatusEnum": "finance.models.desk.Certificate.Status",
+        "ArrearsCertificateOutcomeEnum": "finance.models.desk.Certificate.Outcome",
+        "CashReportStatusEnum": "finance.models.desk.CashReport.Status",
+        "CashReceiptKindEnum": "finance.models.desk.CashReceipt.Kind",
+        "CashDepositStatusEnum": "finance.models.desk.CashDeposit.Status",
     },
 }
 
@@ -277,5 +290,19 @@ DOCUMENTS_ARCHIVE_AFTER_YEARS = env.int("DOCUMENTS_ARCHIVE_AFTER_YEARS", default
 # The drop folder where the bank delivers MT940 statements (host-to-host); empty: not polled. Files at its top use
 # the first active bank profile; files in a sub-folder named after a profile's code use that profile.
 FINANCE_STATEMENT_INBOX = env("FINANCE_STATEMENT_INBOX", default="")
+# Information notices before a reminder (działania informacyjne): the sender (dotted path) and, for the default log
+# sender, a folder that also receives each message as a file (empty: the log only).
+FINANCE_NOTICE_BACKEND = env("FINANCE_NOTICE_BACKEND", default="finance.services.reminders.LogNoticeBackend")
+FINANCE_NOTICE_DIR = env("FINANCE_NOTICE_DIR", default="")
+# Reminder runs with at most this many accounts in arrears are computed in the request (else a Celery task), and at
+# most this many reminders handed over to EZD in the request (else a task: rendering the PDFs is the slow part).
+FINANCE_REMINDER_INLINE_ACCOUNTS = env.int("FINANCE_REMINDER_INLINE_ACCOUNTS", default=2000)
+FINANCE_REMINDER_INLINE_DOCUMENTS = env.int("FINANCE_REMINDER_INLINE_DOCUMENTS", default=50)
+# Enforcement titles (TW-1): the enforcement organ they are addressed to, the version of our eTW XML layout (an XSD in
+# finance/data/etw/), and the creditor's identifiers printed on them.
+FINANCE_ENFORCEMENT_ORGAN = env("FINANCE_ENFORCEMENT_ORGAN", default="Naczelnik Urzędu Skarbowego")
+FINANCE_ETW_SCHEMA_VERSION = env("FINANCE_ETW_SCHEMA_VERSION", default="magistrat-tw1-1")
+FINANCE_CREDITOR_NIP = env("FINANCE_CREDITOR_NIP", default="")
+FINANCE_CREDITOR_REGON = env("FINANCE_CREDITOR_REGON", default="")
 # The back office's public address (https://ezd.gmina.pl), for links in e-mails; empty: e-mails carry no links.
 MAGISTRAT_BASE_URL = env("MAGISTRAT_BASE_URL", default="").rstrip("/")

@@ -23,6 +23,19 @@ def money(value) -> str:
         return ""
 
 
+@register.filter
+def isodate(value) -> str:
+    """``{{ "2026-03-25"|isodate }}`` → ``25.03.2026`` (a date kept as ISO text, e.g. in a JSON snapshot)."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        return f"{value:%d.%m.%Y}"
+    try:
+        return f"{datetime.date.fromisoformat(str(value)[:10]):%d.%m.%Y}"
+    except ValueError:
+        return str(value or "")
+
+
 @register.simple_tag
 def office_name() -> str:
     """The office's name from settings.MAGISTRAT_OFFICE_NAME (shown in the top bar and titles)."""

@@ -159,6 +159,7 @@ class Payment(models.Model):
         ALLOCATED = "allocated", _("allocated")
         RETURNED = "returned", _("returned to the payer")
         REVERSED = "reversed", _("reversed by the bank")
+        CANCELLED = "cancelled", _("cancelled at the cash desk (storno of the receipt)")
 
     class Source(models.TextChoices):
         BANK = "bank", _("bank transfer")
