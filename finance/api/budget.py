@@ -7,7 +7,6 @@ import datetime
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,12 +19,11 @@ from core.api.serializers import ErrorResponseSerializer
 from core.exports import csv_bytes
 from finance.models import BudgetPlanLine
 from finance.services import budget_reports
-from finance.services.budget import budget_plan_import_csv, budget_plan_set, check_year
+from finance.services.budget import budget_plan_import_csv, budget_plan_set, check_year, validate_plan_file_size
 
 BUDGET = require_perms("finance.manage_budget")
 DASHBOARD = require_perms("finance.manage_budget", "finance.view_balances")
 ERRORS = {400: ErrorResponseSerializer, 403: ErrorResponseSerializer, 404: ErrorResponseSerializer}
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
@@ -46,12 +44,7 @@ class PlanLineInputSerializer(serializers.Serializer):
 
 class PlanImportSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
-    file = serializers.FileField()
-
-    def validate_file(self, value):
-        if value.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(_("The file is too large (at most 2 MB)."))
-        return value
+    file = serializers.FileField(validators=[validate_plan_file_size])
 
 
 class ImportResultSerializer(serializers.Serializer):

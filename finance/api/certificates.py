@@ -21,6 +21,7 @@ from core.api.permissions import require_perms
 from core.api.serializers import ErrorResponseSerializer
 from finance.models import Certificate
 from finance.services.certificates import (
+    access_certificate,
     certificate_fee_paid,
     certificate_issue,
     certificate_refuse,
@@ -97,7 +98,8 @@ class CertificateDetailApi(APIView):
 
     @extend_schema(responses={200: ArrearsCertificateSerializer, **ERRORS})
     def get(self, request, pk: int):
-        return Response(ArrearsCertificateSerializer(get_object_or_404(Certificate, pk=pk)).data)
+        certificate = access_certificate(user=request.user, certificate_id=pk, purpose="detail")  # the read is logged
+        return Response(ArrearsCertificateSerializer(certificate).data)
 
 
 class CertificateFeeApi(APIView):
@@ -140,7 +142,7 @@ class CertificatePdfApi(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): bytes, **ERRORS})
     def get(self, request, pk: int):
-        certificate = get_object_or_404(Certificate, pk=pk, status=Certificate.Status.ISSUED)
+        certificate = access_certificate(user=request.user, certificate_id=pk, purpose="pdf", issued_only=True)
         response = HttpResponse(bytes(certificate.pdf), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="zaswiadczenie-{certificate.number.replace("/", "-")}.pdf"'
         response["Cache-Control"] = "private, no-store"

@@ -1,7 +1,8 @@
-"""/api/v1/finance/ — reminders: runs (list, create = the dry run, detail with progress, confirm, cancel),
-reminders (filter by status / party, detail — a logged read, exclude / include), information notices (list, send).
-Thin views with ``finance.manage_collection``; the rules are in ``finance.services.reminders`` (a refusal is a 400
-with its code through the project's exception handler)."""
+"""/api/v1/finance/ — reminders: runs (list, create = the dry run, detail with progress, confirm, cancel, retry
+of a run whose issuing failed, sign and dispatch), reminders (filter by status / party, detail — a logged read,
+exclude / include), information notices (list, send). Thin views with ``finance.manage_collection``; listing and
+reading runs and dispatching admit ``finance.sign_titles`` too (the head of unit seals the drafts). The rules are in
+``finance.services.reminders`` (a refusal is a 400 with its code through the project's exception handler)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +25,19 @@ from finance.services import reminders as svc
 PERM = "finance.manage_collection"
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer}
 RUNS = CollectionRun.objects.filter(kind=CollectionRun.Kind.REMINDERS)
+
+
+class ViewOrDispatch(BasePermission):
+    """An active user holding ``finance.manage_collection`` or ``finance.sign_titles`` (reading runs, dispatch);
+    creating a run (POST on the list) needs ``finance.manage_collection``."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        if request.method == "POST" and not getattr(view, "dispatch_allowed", False):
+            return user.has_perm(PERM)
+        return any(user.has_perm(p) for p in svc.DISPATCH_PERMS)
 
 
 class ReminderRunSerializer(serializers.ModelSerializer):
@@ -92,7 +107,7 @@ class NoticeCreateSerializer(serializers.Serializer):
 
 
 class RunListApi(APIView):
-    permission_classes = [require_perms(PERM)]
+    permission_classes = [ViewOrDispatch]
 
     @extend_schema(responses={200: ReminderRunSerializer(many=True), **ERRORS})
     def get(self, request):
@@ -109,7 +124,7 @@ class RunListApi(APIView):
 
 
 class RunDetailApi(APIView):
-    permission_classes = [require_perms(PERM)]
+    permission_classes = [ViewOrDispatch]
 
     @extend_schema(responses={200: ReminderRunSerializer, 404: ErrorResponseSerializer, **ERRORS})
     def get(self, request, pk: int):
@@ -129,7 +144,8 @@ class RunDispatchApi(APIView):
     """Sign (office e-seal) and dispatch the issued reminders of a confirmed run; 200 with the run (progress in
     ``summary.dispatch``; ``state`` "queued" when a task does it)."""
 
-    permission_classes = [require_perms(PERM)]
+    permission_classes = [ViewOrDispatch]
+    dispatch_allowed = True
 
     @extend_schema(request=None, responses={200: ReminderRunSerializer, 404: ErrorResponseSerializer, **ERRORS})
     def post(self, request, pk: int):
@@ -144,6 +160,19 @@ class RunCancelApi(APIView):
     @extend_schema(request=None, responses={200: ReminderRunSerializer, 404: ErrorResponseSerializer, **ERRORS})
     def post(self, request, pk: int):
         run = svc.reminder_run_cancel(actor=request.user, run=get_object_or_404(RUNS, pk=pk))
+        return Response(ReminderRunSerializer(run).data)
+
+
+class RunRetryApi(APIView):
+    """Issue again a confirmed run whose issuing failed (FAILED → CONFIRMED → ISSUED); the reminders already in EZD
+    are skipped."""
+
+    permission_classes = [require_perms(PERM)]
+
+    @extend_schema(request=None, responses={200: ReminderRunSerializer, 404: ErrorResponseSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        run = svc.reminder_run_retry(actor=request.user, run=get_object_or_404(RUNS, pk=pk))
+        run.refresh_from_db()
         return Response(ReminderRunSerializer(run).data)
 
 
@@ -227,6 +256,7 @@ urlpatterns = [
     path("reminder-runs/<int:pk>/confirm/", RunConfirmApi.as_view(), name="api-finance-reminder-run-confirm"),
     path("reminder-runs/<int:pk>/dispatch/", RunDispatchApi.as_view(), name="api-finance-reminder-run-dispatch"),
     path("reminder-runs/<int:pk>/cancel/", RunCancelApi.as_view(), name="api-finance-reminder-run-cancel"),
+    path("reminder-runs/<int:pk>/retry/", RunRetryApi.as_view(), name="api-finance-reminder-run-retry"),
     path("reminders/", ReminderListApi.as_view(), name="api-finance-reminders"),
     path("reminders/<int:pk>/", ReminderDetailApi.as_view(), name="api-finance-reminder"),
     path("reminders/<int:pk>/exclude/", ReminderExcludeApi.as_view(), name="api-finance-reminder-exclude"),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 ZERO = Decimal("0.00")
@@ -146,3 +146,12 @@ def select(debtors, rules: Rules, issue_date: datetime.date) -> list[Proposal]:
     """:func:`decide` for many debtors; only those who get a reminder, in party order."""
     out = [decide(d, rules, issue_date) for d in debtors]
     return sorted((p for p in out if p.reason), key=lambda p: p.party_id)
+
+
+def with_covered(arrears, covered: set[int]) -> tuple[Arrear, ...]:
+    """``arrears`` with ``covered`` re-read from a fresh set of covered installment ids (the dry run decides under
+    the runs lock with what other runs proposed or issued meanwhile)."""
+    return tuple(
+        a if a.covered == (a.installment_id in covered) else replace(a, covered=a.installment_id in covered)
+        for a in arrears
+    )

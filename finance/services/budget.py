@@ -4,13 +4,15 @@
 * :func:`budget_plan_import_csv` loads a plan file (layout: ``finance.domain.rb27s.parse_plan_csv``) all or
   nothing: any bad row → ServiceValidationError listing every bad row with its line number, nothing written. Lines
   of the file are set (created or amended); lines of the year not in the file are kept. The same file twice gives
-  the same plan (the second import changes nothing).
+  the same plan (the second import changes nothing). A file above :data:`MAX_PLAN_FILE_BYTES` (2 MB) is refused
+  — by :func:`validate_plan_file_size` on the screen's form and the API's serializer, and by the service itself.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,18 @@ from finance.domain import rb27s
 from finance.models import BudgetPlanLine
 
 PERM = "finance.manage_budget"
+MAX_PLAN_FILE_MB = 2
+MAX_PLAN_FILE_BYTES = MAX_PLAN_FILE_MB * 1024 * 1024  # the screen, the API and the service
+
+
+def plan_file_too_large_message() -> str:
+    return _("The file is too large (limit %(mb)s MB).") % {"mb": MAX_PLAN_FILE_MB}
+
+
+def validate_plan_file_size(file) -> None:
+    """Validator of the plan file's field on the screen (Django form) and in the API (DRF serializer)."""
+    if file is not None and file.size > MAX_PLAN_FILE_BYTES:
+        raise ValidationError(plan_file_too_large_message(), code="file_too_large")
 
 
 def _require(actor) -> None:
@@ -119,6 +133,10 @@ def budget_plan_import_csv(*, actor, year, data: bytes) -> dict[str, int]:
     """Import a plan file for ``year``; returns {"created", "updated", "unchanged"} counts."""
     _require(actor)
     year = check_year(year)
+    if len(data or b"") > MAX_PLAN_FILE_BYTES:
+        raise ServiceValidationError(
+            _("The plan file has errors; nothing was imported."), errors={"file": [plan_file_too_large_message()]}
+        )
     rows, problems = rb27s.parse_plan_csv(data or b"")
     if problems:
         messages = [

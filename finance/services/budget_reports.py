@@ -1,16 +1,22 @@
 """Budget reports (reads): the Rb-27S report and the finance dashboard, computed from the journal by aggregate
 queries and from the set-based balances of ``finance.selectors``.
 
-Definitions for the period 1 January – ``period_end`` (documented in docs/finance.md):
+Definitions for the period 1 January – ``period_end`` (documented in docs/finance.md), one for the report and the
+dashboard (:func:`charge_lines`, :func:`receipt_lines`):
 
 * **plan** — :class:`~finance.models.BudgetPlanLine` of the year.
-* **należności** (charges) — on account 221, for the events ``charge``, ``interest`` and ``reminder_cost``:
-  debits − credits (a storno keeps the event with the sides swapped, so it counts negatively), less, for the event
-  ``reduction``, credits − debits; plus revenue received without a prior charge (event ``cash_revenue``, 101/720):
-  credits − debits of 720. Per the classification on the journal lines.
-* **dochody wykonane** (receipts) — on account 221, for the receipt events ``payment_bank``, ``payment_cash``,
-  ``unidentified_resolved`` and ``refund``: credits − debits (a refund is a debit of 221, so receipts are net of
-  refunds), plus ``cash_revenue`` as above. Overpaid amounts are receipts (they reached the budget account).
+* **należności** (charges) — on account 221, debits − credits of the events ``charge``, ``interest``,
+  ``reminder_cost`` and ``reduction`` (a reduction is a credit, so it counts negatively; a storno keeps the event
+  with the sides swapped, so it counts negatively too), and the CREDIT lines of the stornos posted under their own
+  event (``payment_unallocated``, ``payment_reversed_by_bank``, ``cash_receipt_cancelled``: the interest charged on
+  the payment date cancelled, 720 Wn / 221 Ma under the interest paragraf); plus revenue received without a prior
+  charge (event ``cash_revenue``, 101/720): credits − debits of 720. Per the classification on the journal lines.
+* **dochody wykonane** (receipts) — on account 221, credits − debits of the receipt events ``payment_bank``,
+  ``payment_cash``, ``unidentified_resolved`` and ``refund`` (a refund is a debit of 221, so receipts are net of
+  refunds) and the DEBIT lines of those three stornos (receipts taken back: a KP cancelled, a payment un-allocated —
+  counted again when it is resolved — or taken back by the bank); plus ``cash_revenue`` as above. The definition of
+  ``finance.services.reports.receipt_lines`` (the ledger's receipts per classification). Overpaid amounts are
+  receipts (they reached the budget account).
 * **zaległości** (arrears) — principal of installments past their effective due date and unpaid at the period end,
   from ``finance.selectors.arrears(as_of=period_end)`` (interest not yet charged and reminder costs are not
   arrears here), under the classification of the account's receivable type (its paragraf).
@@ -35,17 +41,25 @@ from core.exceptions import ServiceValidationError
 from finance import selectors
 from finance.domain import rb27s
 from finance.models import BudgetPlanLine, JournalLine, ObligorAccount, ReceivableType
+from finance.services import reports as ledger_reports
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 CHARGE_EVENTS = ("charge", "interest", "reminder_cost")
 REDUCTION_EVENTS = ("reduction",)
-RECEIPT_EVENTS = ("payment_bank", "payment_cash", "unidentified_resolved", "refund")
+RECEIPT_EVENTS = ledger_reports.RECEIPT_EVENTS
+STORNO_EVENTS = ledger_reports.RECEIPT_REVERSAL_EVENTS  # stornos under their own event (reverses=None)
 DIRECT_REVENUE_EVENTS = ("cash_revenue",)
 RECEIVABLES = "221"
 REVENUE = "720"
 XML_NS = "urn:magistrat:finance:rb27s:1"
 XSD_PATH = Path(__file__).resolve().parent.parent / "data" / "rb27s" / "rb27s-magistrat-1.xsd"
 CLS = ("dzial", "rozdzial", "paragraf")
+
+
+def _cents(value: Decimal) -> Decimal:
+    """A sum to the grosz: SQLite adds decimals as floats and returns e.g. ``0E-11`` or ``70.7300000000000``."""
+    return value.quantize(CENT)
 
 
 def _sum(column: str, condition: Q | None = None):
@@ -72,7 +86,7 @@ def _grouped(q: Q, sign: str, group=CLS) -> dict:
     rows = JournalLine.objects.filter(q).values(*group).annotate(d=_sum("debit"), c=_sum("credit")).order_by()
     for row in rows:
         key = tuple(row[g] for g in group) if len(group) > 1 else row[group[0]]
-        out[key] += (row["d"] - row["c"]) if sign == "debit" else (row["c"] - row["d"])
+        out[key] += _cents((row["d"] - row["c"]) if sign == "debit" else (row["c"] - row["d"]))
     return out
 
 
@@ -87,22 +101,34 @@ def _merge(*parts: dict, negate: tuple[dict, ...] = ()) -> dict:
     return dict(out)
 
 
+def charge_lines() -> Q:
+    """Lines of 221 counted as charges, debit − credit (see the module docstring)."""
+    return Q(account__number=RECEIVABLES) & (
+        _events(CHARGE_EVENTS + REDUCTION_EVENTS) | Q(entry__event__in=STORNO_EVENTS, credit__gt=0)
+    )
+
+
+def direct_revenue_lines() -> Q:
+    """Lines of 720 of revenue received without a prior charge, credit − debit: a charge and a receipt at once."""
+    return Q(account__number=REVENUE) & _events(DIRECT_REVENUE_EVENTS)
+
+
+def receipt_lines() -> Q:
+    """Lines counted as receipts, credit − debit: 221 by ``finance.services.reports.receipt_lines``, and 720 of
+    ``cash_revenue``."""
+    return (Q(account__number=RECEIVABLES) & ledger_reports.receipt_lines()) | direct_revenue_lines()
+
+
 def charges_by_classification(start: datetime.date, end: datetime.date, group=CLS) -> dict:
     within = _period(start, end)
-    on_221 = Q(account__number=RECEIVABLES) & within
     return _merge(
-        _grouped(on_221 & _events(CHARGE_EVENTS), "debit", group),
-        _grouped(Q(account__number=REVENUE) & within & _events(DIRECT_REVENUE_EVENTS), "credit", group),
-        negate=(_grouped(on_221 & _events(REDUCTION_EVENTS), "credit", group),),
+        _grouped(charge_lines() & within, "debit", group),
+        _grouped(direct_revenue_lines() & within, "credit", group),
     )
 
 
 def receipts_by_classification(start: datetime.date, end: datetime.date, group=CLS) -> dict:
-    within = _period(start, end)
-    return _merge(
-        _grouped(Q(account__number=RECEIVABLES) & within & _events(RECEIPT_EVENTS), "credit", group),
-        _grouped(Q(account__number=REVENUE) & within & _events(DIRECT_REVENUE_EVENTS), "credit", group),
-    )
+    return _merge(_grouped(receipt_lines() & _period(start, end), "credit", group))
 
 
 def _type_key(receivable_type: ReceivableType) -> rb27s.Key:
@@ -117,7 +143,7 @@ def overpayments_by_classification(end: datetime.date) -> dict:
         .annotate(d=_sum("debit"), c=_sum("credit"))
         .order_by()
     )
-    credit = {r["obligor_account_id"]: r["c"] - r["d"] for r in rows if r["c"] > r["d"]}
+    credit = {r["obligor_account_id"]: _cents(r["c"] - r["d"]) for r in rows if _cents(r["c"] - r["d"]) > 0}
     types = dict(ObligorAccount.objects.filter(pk__in=credit).values_list("pk", "receivable_type_id"))
     by_type = {t.pk: t for t in ReceivableType.objects.filter(pk__in=set(types.values()))}
     out: dict = defaultdict(lambda: ZERO)
@@ -279,12 +305,8 @@ def collection_rates(year: int, as_of: datetime.date) -> list[dict]:
 def receipts_per_month(year: int) -> list[dict]:
     """Receipts (the Rb-27S definition) per month of ``year``: 12 rows, months without receipts as zero."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    within = _period(start, end)
-    q = (Q(account__number=RECEIVABLES) & _events(RECEIPT_EVENTS)) | (
-        Q(account__number=REVENUE) & _events(DIRECT_REVENUE_EVENTS)
-    )
     rows = (
-        JournalLine.objects.filter(q & within)
+        JournalLine.objects.filter(receipt_lines() & _period(start, end))
         .annotate(month=ExtractMonth("entry__date"))
         .values("month")
         .annotate(d=_sum("debit"), c=_sum("credit"))
@@ -292,7 +314,7 @@ def receipts_per_month(year: int) -> list[dict]:
     )
     found = defaultdict(lambda: ZERO)
     for row in rows:
-        found[row["month"]] += row["c"] - row["d"]
+        found[row["month"]] += _cents(row["c"] - row["d"])
     return [{"month": m, "receipts": found.get(m, ZERO)} for m in range(1, 13)]
 
 

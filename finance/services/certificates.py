@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actors import user_or_none as _user
-from core.exceptions import ApplicationError, ServiceValidationError
+from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValidationError
 from core.models import Party
 from core.pdf import render_pdf
 from core.services.audit import audit_log
@@ -113,7 +113,14 @@ def certificate_request(
         errors["unit"] = [_("You are not assigned to an organisational unit.")]
     if errors:
         raise ServiceValidationError(_("Correct the request."), errors=errors)
-    fee = ZERO if fee_exempt else selectors.parameter("certificate_stamp_duty", today)
+    try:
+        fee = ZERO if fee_exempt else selectors.parameter("certificate_stamp_duty", today)
+    except LookupError:
+        raise ApplicationError(
+            _("No stamp duty for certificates is in force on %(day)s; the administrator must set the finance "
+              "parameter certificate_stamp_duty.") % {"day": f"{today:%d.%m.%Y}"},
+            code="no_stamp_duty",
+        ) from None  # fmt: skip
     with transaction.atomic():
         case = case_open(
             actor=actor, unit=actor.org_unit, jrwa=_jrwa(), entry=incoming_entry, parties=[party],
@@ -134,6 +141,21 @@ def certificate_request(
                 "fee": str(fee), "fee_exempt": bool(fee_exempt), "deadline": certificate.deadline.isoformat(),
             },
         )  # fmt: skip
+    return certificate
+
+
+def access_certificate(*, user, certificate_id: int, purpose: str, issued_only: bool = False) -> Certificate:
+    """One certificate for a user holding ``finance.issue_certificates``; the read of the party's arrears is logged
+    with its purpose ("detail", "pdf"). ``issued_only``: only an issued certificate (the PDF exists)."""
+    if not (user and user.is_authenticated and user.has_perm(PERM)):
+        raise NotFoundOrForbidden(_("Not found."))
+    queryset = Certificate.objects.select_related("party", "case", "document")
+    if issued_only:
+        queryset = queryset.filter(status=S.ISSUED)
+    certificate = queryset.filter(pk=certificate_id).first()
+    if certificate is None:
+        raise NotFoundOrForbidden(_("Not found."))
+    audit_log(actor=user, action="finance.certificate.viewed", obj=certificate, details={"purpose": purpose})
     return certificate
 
 

@@ -15,6 +15,14 @@ add manually) → CONFIRMED → (documents handed over to EZD) → ISSUED, or �
   to EZD (``outgoing_create``, ``source_ref="reminder:<id>"``), inline for small runs, else in the task
   ``issue_reminder_run``. Signing and dispatch (the channel: e-Doręczenia / ePUAP address, else post) are the
   documents app's.
+* A run that failed while issuing (CONFIRMED → FAILED, ``confirmed_at`` set) is neither recomputed nor cancelled —
+  its reminders are numbered and partly in EZD — only retried (:func:`reminder_run_retry`: FAILED → CONFIRMED,
+  the reminders already issued are skipped).
+* Never twice: the dry run, including an excluded reminder and confirming are serialised by one lock (the row
+  ``finance:reminder-runs-lock`` of ``documents.Counter``; lock order: that row, the run, the reminder) and each
+  re-reads the installments covered by other reminders under it (:func:`covered_installments`): the dry run
+  leaves them out, including is refused, confirming is refused naming the debtors.
+* The dated parameters the run needs are checked before anything is written (:func:`check_parameters`).
 * :func:`reminder_delivered` — the receipt handler: DELIVERED, ``delivered_on``, the cost in force on that day
   booked (``reminder_cost_post``) with value date = the delivery date; idempotent.
 """
@@ -62,6 +70,41 @@ def inline_limit() -> int:
     return int(getattr(settings, "FINANCE_REMINDER_INLINE_ACCOUNTS", 2000))
 
 
+RUN_PARAMETERS = (
+    "reminder_cost",
+    "reminder_threshold_multiple",
+    "reminder_limitation_margin_months",
+    "reminder_notice_window_days",
+    "reminder_repeat_after_days",
+    "interest_minimum",
+)
+RUNS_LOCK = "finance:reminder-runs-lock"
+
+
+def check_parameters(on: datetime.date, codes=RUN_PARAMETERS) -> None:
+    """Every dated parameter of a reminder run is in force on ``on``; else a clear error (nothing written)."""
+    for code in codes:
+        try:
+            selectors.parameter(code, on)
+        except LookupError:
+            raise ApplicationError(
+                _("No %(name)s in force on %(date)s: an administrator must add it.")
+                % {"name": code, "date": f"{on:%d.%m.%Y}"},
+                code="missing_parameter",
+            ) from None
+
+
+def _lock_runs() -> None:
+    """The lock serialising the dry runs, including and confirming of reminder runs (inside the caller's
+    transaction; taken before the run and the reminder rows)."""
+    from documents.models import Counter
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("_lock_runs() must be called inside transaction.atomic()")
+    Counter.objects.bulk_create([Counter(key=RUNS_LOCK, value=0)], ignore_conflicts=True)
+    Counter.objects.select_for_update().filter(key=RUNS_LOCK).values_list("pk", flat=True).get()
+
+
 def _rules(on: datetime.date) -> rules_domain.Rules:
     try:
         return rules_domain.Rules(
@@ -82,6 +125,14 @@ def _run_transition(run: CollectionRun, to: str, *, actor, fields: dict | None =
             raise ApplicationError(
                 _("The run cannot go from %(from)s to %(to)s.")
                 % {"from": locked.get_status_display(), "to": CollectionRun.Status(to).label},
+                code="invalid_transition",
+            )
+        if locked.confirmed_at and to in (RS.DRAFT, RS.CANCELLED):
+            raise ApplicationError(
+                _(
+                    "The run was confirmed: its reminders are numbered and handed over to EZD, so it can be neither "
+                    "computed again nor cancelled. Retry issuing instead."
+                ),
                 code="invalid_transition",
             )
         previous = locked.status
@@ -236,6 +287,7 @@ def reminder_run_compute(*, run_id: int, actor=None) -> CollectionRun:
     if run.status != RS.DRAFT:
         return run
     try:
+        check_parameters(run.issue_date)
         rules = _rules(run.issue_date)
         covered = covered_installments(issue_date=run.issue_date, exclude_run=run)
         account_ids = list(_candidate_accounts(run).order_by("pk").values_list("pk", flat=True))
@@ -256,25 +308,28 @@ def reminder_run_compute(*, run_id: int, actor=None) -> CollectionRun:
             )  # fmt: skip
             CollectionRun.objects.filter(pk=run.pk).update(progress_done=min(start + CHUNK, len(account_ids)))
         notices = _latest_notices(None, run.receivable_type_id)
-        debtors = [
-            rules_domain.Debtor(
-                party_id=pid,
-                arrears=tuple(arr),
-                notice_sent_on=notices.get(pid, (None, None))[1],
-                notice_id=notices.get(pid, (None, None))[0],
-            )
-            for pid, arr in per_party.items()
-        ]
-        decided = [rules_domain.decide(d, rules, run.issue_date) for d in debtors]
-        proposals = sorted((p for p in decided if p.reason), key=lambda p: p.party_id)
-        why_not = defaultdict(int)
-        for p in decided:
-            if not p.reason:
-                why_not[p.why_not] += 1
         with transaction.atomic():
+            _lock_runs()
             locked = CollectionRun.objects.select_for_update().get(pk=run.pk)
             if locked.status != RS.DRAFT:
                 return locked
+            # what other runs proposed or issued meanwhile is covered now (never twice): decided under the lock
+            now_covered = covered_installments(issue_date=run.issue_date, exclude_run=run)
+            debtors = [
+                rules_domain.Debtor(
+                    party_id=pid,
+                    arrears=rules_domain.with_covered(arr, now_covered),
+                    notice_sent_on=notices.get(pid, (None, None))[1],
+                    notice_id=notices.get(pid, (None, None))[0],
+                )
+                for pid, arr in per_party.items()
+            ]
+            decided = [rules_domain.decide(d, rules, run.issue_date) for d in debtors]
+            proposals = sorted((p for p in decided if p.reason), key=lambda p: p.party_id)
+            why_not = defaultdict(int)
+            for p in decided:
+                if not p.reason:
+                    why_not[p.why_not] += 1
             ReminderItem.objects.filter(reminder__run=locked).delete()
             Reminder.objects.filter(run=locked).delete()
             _write_proposals(locked, proposals, rules, periods=periods)
@@ -384,7 +439,7 @@ def reminder_run_create(
             _("The accounting month of the issue date %(date)s is closed.") % {"date": f"{issue_date:%d.%m.%Y}"},
             code="period_closed",
         )
-    _rules(issue_date)
+    check_parameters(issue_date)
     with transaction.atomic():
         run = CollectionRun.objects.create(
             kind=CollectionRun.Kind.REMINDERS, receivable_type=receivable_type, cutoff_date=cutoff_date,
@@ -404,8 +459,10 @@ def reminder_run_create(
 
 
 def reminder_run_recompute(*, actor, run: CollectionRun) -> CollectionRun:
-    """Back to DRAFT (from PROPOSED or FAILED) and compute again (review choices are lost)."""
+    """Back to DRAFT (from PROPOSED, or FAILED while computing) and compute again (review choices are lost); refused
+    once the run was confirmed (see :func:`reminder_run_retry`)."""
     _require(actor)
+    check_parameters(run.issue_date)
     _run_transition(run, RS.DRAFT, actor=actor, fields={"error": ""})
     return reminder_run_compute(run_id=run.pk, actor=actor)
 
@@ -414,8 +471,17 @@ def _lock_reminder(reminder: Reminder) -> Reminder:
     return Reminder.objects.select_for_update().get(pk=reminder.pk)
 
 
-def _reminder_transition(reminder: Reminder, to: str, *, actor, action: str, fields=None, details=None) -> Reminder:
+def _reminder_transition(
+    reminder: Reminder, to: str, *, actor, action: str, fields=None, details=None, check=None
+) -> Reminder:
+    """The one place a reminder changes state. A review change (exclude / include) locks the run first, then the
+    reminder (the lock order everywhere), and requires the run under review. ``check(locked_run, locked_reminder)``
+    may refuse (raise) before anything is written."""
     with transaction.atomic():
+        run = None
+        if to in (R.EXCLUDED, R.PROPOSED):
+            run_id = Reminder.objects.filter(pk=reminder.pk).values_list("run_id", flat=True).first()
+            run = CollectionRun.objects.select_for_update().filter(pk=run_id).first() if run_id else None
         locked = _lock_reminder(reminder)
         if to not in Reminder.TRANSITIONS[locked.status]:
             raise ApplicationError(
@@ -423,8 +489,10 @@ def _reminder_transition(reminder: Reminder, to: str, *, actor, action: str, fie
                 % {"from": locked.get_status_display(), "to": Reminder.Status(to).label},
                 code="invalid_transition",
             )
-        if to in (R.EXCLUDED, R.PROPOSED) and (locked.run is None or locked.run.status != RS.PROPOSED):
+        if to in (R.EXCLUDED, R.PROPOSED) and (run is None or run.status != RS.PROPOSED):
             raise ApplicationError(_("Only a run under review can be changed."), code="invalid_transition")
+        if check is not None:
+            check(run, locked)
         previous = locked.status
         locked.status = to
         for name, value in (fields or {}).items():
@@ -444,12 +512,43 @@ def reminder_exclude(*, actor, reminder: Reminder, reason: str = "") -> Reminder
     )  # fmt: skip
 
 
+def _covered_elsewhere(run: CollectionRun, reminder_ids) -> dict[int, str]:
+    """{reminder id: debtor's name} of those of ``reminder_ids`` (of ``run``) demanding an installment already
+    covered by another reminder (proposed in another open run, issued, or delivered recently)."""
+    check_parameters(run.issue_date, ("reminder_repeat_after_days",))
+    covered = covered_installments(issue_date=run.issue_date, exclude_run=run)
+    if not covered:
+        return {}
+    hits = {
+        rid
+        for rid, inst in ReminderItem.objects.filter(reminder_id__in=reminder_ids, installment__isnull=False)
+        .values_list("reminder_id", "installment_id")
+        .iterator(chunk_size=5000)
+        if inst in covered
+    }
+    if not hits:
+        return {}
+    return {r.pk: r.party.display_name for r in Reminder.objects.filter(pk__in=hits).select_related("party")}
+
+
 def reminder_include(*, actor, reminder: Reminder) -> Reminder:
-    """Review: take an excluded reminder back into the run."""
+    """Review: take an excluded reminder back into the run — refused while any of its installments is covered by
+    another reminder (proposed in another open run, issued, delivered recently): never twice."""
     _require(actor)
-    return _reminder_transition(
-        reminder, R.PROPOSED, actor=actor, action="finance.reminder.included", fields={"excluded_reason": ""}
-    )
+
+    def not_covered(run, locked):
+        if _covered_elsewhere(run, [locked.pk]):
+            raise ApplicationError(
+                _("The arrears of this reminder are already covered by another reminder; it cannot be included."),
+                code="covered",
+            )
+
+    with transaction.atomic():
+        _lock_runs()
+        return _reminder_transition(
+            reminder, R.PROPOSED, actor=actor, action="finance.reminder.included", fields={"excluded_reason": ""},
+            check=not_covered,
+        )  # fmt: skip
 
 
 def reminder_add_manual(*, actor, run: CollectionRun, party) -> tuple[Reminder, list[str]]:
@@ -494,7 +593,8 @@ def reminder_add_manual(*, actor, run: CollectionRun, party) -> tuple[Reminder, 
 
 
 def reminder_run_cancel(*, actor, run: CollectionRun, reason: str = "") -> CollectionRun:
-    """Cancel a run before it is confirmed: its proposals are cancelled, nothing is issued."""
+    """Cancel a run before it is confirmed: its proposals are cancelled, nothing is issued (refused once the run
+    was confirmed, also when issuing failed — see :func:`reminder_run_retry`)."""
     _require(actor)
     with transaction.atomic():
         _run_transition(run, RS.CANCELLED, actor=actor, fields={"finished_at": timezone.now()})
@@ -523,13 +623,26 @@ def reminder_run_confirm(*, actor, run: CollectionRun) -> CollectionRun:
     jrwa = JrwaClass.objects.filter(symbol="3130", is_leaf=True).order_by("-version__is_current", "-pk").first()
     if jrwa is None:
         raise ApplicationError(_("The JRWA class 3130 is missing."), code="no_jrwa")
+    check_parameters(run.issue_date, ("reminder_repeat_after_days",))
     with transaction.atomic():
+        _lock_runs()
         locked = CollectionRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != RS.PROPOSED:
             raise ApplicationError(_("Only a run under review can be confirmed."), code="invalid_transition")
         reminders = list(Reminder.objects.filter(run=locked, status=R.PROPOSED).order_by("party_id", "pk"))
         if not reminders:
             raise ApplicationError(_("The run has no reminders to issue."), code="empty")
+        clashes = _covered_elsewhere(locked, [r.pk for r in reminders])
+        if clashes:
+            names = sorted(set(clashes.values()))
+            raise ApplicationError(
+                _(
+                    "The arrears of these debtors are already covered by another reminder: %(names)s. Exclude them "
+                    "(or cancel the other reminders) before confirming."
+                )
+                % {"names": ", ".join(names[:20]) + (" …" if len(names) > 20 else "")},
+                code="covered",
+            )
         case = case_open(
             actor=actor, unit=unit, jrwa=jrwa,
             title=_("Reminders of %(date)s") % {"date": f"{locked.issue_date:%d.%m.%Y}"},
@@ -545,6 +658,28 @@ def reminder_run_confirm(*, actor, run: CollectionRun) -> CollectionRun:
         )  # fmt: skip
     run.refresh_from_db()
     if len(reminders) <= int(getattr(settings, "FINANCE_REMINDER_INLINE_DOCUMENTS", 50)):
+        return reminder_run_issue(run_id=run.pk, actor=actor)
+    from finance import tasks_reminders
+
+    transaction.on_commit(lambda: tasks_reminders.issue_reminder_run.delay(run.pk))
+    return run
+
+
+def reminder_run_retry(*, actor, run: CollectionRun) -> CollectionRun:
+    """Issue again a run that failed while issuing (FAILED with ``confirmed_at``) → CONFIRMED; the reminders already
+    handed over to EZD are skipped, the others are issued now (small runs) or by the task ``issue_reminder_run``."""
+    _require(actor)
+    with transaction.atomic():
+        locked = CollectionRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != RS.FAILED or not locked.confirmed_at:
+            raise ApplicationError(
+                _("Only a confirmed run whose issuing failed can be retried."), code="invalid_transition"
+            )
+        pending = Reminder.objects.filter(run=locked, status=R.PROPOSED).count()
+        _run_transition(locked, RS.CONFIRMED, actor=actor, fields={"error": ""})
+        audit_log(actor=actor, action="finance.reminder_run.retried", obj=locked, details={"pending": pending})
+    run.refresh_from_db()
+    if pending <= int(getattr(settings, "FINANCE_REMINDER_INLINE_DOCUMENTS", 50)):
         return reminder_run_issue(run_id=run.pk, actor=actor)
     from finance import tasks_reminders
 

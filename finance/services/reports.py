@@ -10,7 +10,10 @@ receipts per budget classification. Computed from the journal lines by aggregate
   closing balance of one account (optionally of one analytic account).
 * **Receipts per classification** (dział / rozdział / paragraf): on the accounts kept per obligor, the credits of
   the receipt events (payment by bank, at the cash desk, a resolved unidentified payment) less the refunds — the
-  "wpływy" of the Rb-27S report — with reversals of those entries counted with their sign.
+  "wpływy" of the Rb-27S report — with reversals of those entries counted with their sign, and less the debits of
+  the stornos posted under their own event (:data:`RECEIPT_REVERSAL_EVENTS`: an un-allocated payment, a payment
+  the bank took back, a cancelled cash receipt). One definition, :func:`receipt_lines`, shared with the Rb-27S
+  report and the dashboard (``finance.services.budget_reports``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ from finance.models import JournalLine, LedgerAccount, ObligorAccount
 
 ZERO = Decimal("0.00")
 RECEIPT_EVENTS = ("payment_bank", "payment_cash", "unidentified_resolved", "refund")
-RECEIPT_REVERSAL_EVENTS = ("payment_unallocated", "payment_reversed_by_bank")
+# Stornos of a payment's entries posted under their own event with ``reverses=None`` (finance/services/
+# unallocation.py ``_reverse_entries``): the original lines with the sides swapped. On 221 their debit lines take
+# receipts back (payment_bank / payment_cash / unidentified_resolved), their credit lines cancel the interest
+# charged on the payment date (interest, never a receipt) — see :func:`receipt_lines` and
+# ``budget_reports.charge_lines``.
+RECEIPT_REVERSAL_EVENTS = ("payment_unallocated", "payment_reversed_by_bank", "cash_receipt_cancelled")
 
 
 def _sum(column: str, condition: Q | None = None):
@@ -213,18 +221,23 @@ class ClassificationRow:
         return self.receipts - self.refunds
 
 
-def receipts_by_classification(*, date_from: datetime.date, date_to: datetime.date) -> list[ClassificationRow]:
-    check_range(date_from, date_to)
-    receipt = (
+def receipt_lines() -> Q:
+    """The journal lines of an account kept per obligor (221) that are receipts, counted credit − debit: the lines
+    of the receipt events (a refund is a debit: receipts net of refunds) and of their stornos (``reverses``), and
+    the DEBIT lines of :data:`RECEIPT_REVERSAL_EVENTS` (receipts taken back; their credit lines cancel the interest
+    charged on the payment date, which was never a receipt). The caller adds the account and the period."""
+    return (
         Q(entry__event__in=RECEIPT_EVENTS)
         | Q(entry__reverses__event__in=RECEIPT_EVENTS)
-        # an un-allocated or bank-reversed payment: only its 221 debit lines are receipts taken back (its 221 credit
-        # lines cancel the interest charged on the payment date, which was never a receipt)
         | Q(entry__event__in=RECEIPT_REVERSAL_EVENTS, debit__gt=0)
     )
+
+
+def receipts_by_classification(*, date_from: datetime.date, date_to: datetime.date) -> list[ClassificationRow]:
+    check_range(date_from, date_to)
     grouped = (
         JournalLine.objects.filter(
-            receipt,
+            receipt_lines(),
             account__analytic_by_obligor=True,
             entry__date__gte=date_from,
             entry__date__lte=date_to,

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from core.exceptions import ApplicationError, ServiceValidationError
+from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValidationError
 from core.pdf import render_pdf
 from core.services.audit import audit_log
 from documents.services.numbering import next_number
@@ -241,6 +241,25 @@ def _render_documents(title: EnforcementTitle) -> None:
     title.pdf = tw1_pdf(title)
 
 
+# --- reads of personal data ---------------------------------------------------------------------------------------
+
+
+def access_title(*, user, title_id: int, purpose: str, issued_only: bool = False) -> EnforcementTitle:
+    """One title for a user holding ``finance.manage_collection`` or ``finance.sign_titles`` (the head of unit
+    signs what he reads); the read of the debtor's data (PESEL, birth date, parents' names) is logged with its
+    purpose ("detail", "xml", "pdf"). ``issued_only``: only a numbered title (the XML and PDF exist)."""
+    if not (user and user.is_authenticated and (user.has_perm(MANAGE) or user.has_perm(SIGN))):
+        raise NotFoundOrForbidden(_("Not found."))
+    queryset = EnforcementTitle.objects.select_related("party", "reminder", "run")
+    if issued_only:
+        queryset = queryset.exclude(number="")
+    title = queryset.filter(pk=title_id).first()
+    if title is None:
+        raise NotFoundOrForbidden(_("Not found."))
+    audit_log(actor=user, action="finance.title.viewed", obj=title, details={"purpose": purpose})
+    return title
+
+
 # --- XML and PDF --------------------------------------------------------------------------------------------------
 
 
@@ -366,6 +385,20 @@ def _candidate_reminders(*, receivable_type, cutoff_date, issue_date):
     return qs.filter(item_filter).distinct().select_related("party", "cost_entry__account").order_by("party_id", "id")
 
 
+def _lock_candidates(reminders) -> list[Reminder]:
+    """Lock the candidate reminders (id order: no deadlock with ``title_create_for_reminder``) and keep those that
+    still have no title in force under the lock; returned in the order of the selection (debtor, id)."""
+    order = {r.pk: n for n, r in enumerate(reminders)}
+    locked = list(
+        Reminder.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(order))
+        .select_related("party", "cost_entry__account")
+        .order_by("pk")
+    )
+    locked = [r for r in locked if not _has_active_title(r)]
+    return sorted(locked, key=lambda r: order[r.pk])
+
+
 def title_run_create(*, actor, receivable_type=None, cutoff_date: datetime.date, issue_date: datetime.date):
     """Propose titles for every delivered reminder (waiting period over) with installments due on or before the
     cut-off date that are still unpaid on the issue date. The run ends ``proposed`` (to review)."""
@@ -383,8 +416,8 @@ def title_run_create(*, actor, receivable_type=None, cutoff_date: datetime.date,
             issue_date=issue_date,
             created_by=actor,
         )
-        reminders = list(
-            _candidate_reminders(receivable_type=receivable_type, cutoff_date=cutoff_date, issue_date=issue_date)
+        reminders = _lock_candidates(
+            list(_candidate_reminders(receivable_type=receivable_type, cutoff_date=cutoff_date, issue_date=issue_date))
         )
         run.progress_total = len(reminders)
         titles, total = 0, ZERO
@@ -401,7 +434,7 @@ def title_run_create(*, actor, receivable_type=None, cutoff_date: datetime.date,
             if title is not None:
                 titles += 1
                 total += title.principal
-        run.status = CollectionRun.Status.PROPOSED
+        _run_to(run, CollectionRun.Status.PROPOSED)
         run.summary = {"reminders": len(reminders), "titles": titles, "principal": str(total)}
         run.save(update_fields=["progress_total", "progress_done", "status", "summary"])
         audit_log(actor=actor, action="finance.title_run.created", obj=run, details=run.summary)
@@ -461,10 +494,9 @@ def title_run_cancel(*, actor, run: CollectionRun, reason: str = "") -> Collecti
     with transaction.atomic():
         locked = _lock_run(run)
         _run_to(locked, CollectionRun.Status.CANCELLED)
-        today = timezone.localdate()
-        locked.titles.filter(status=S.PREPARED, number="").update(
-            status=S.WITHDRAWN, status_reason=(reason or _("run cancelled"))[:500], status_changed_on=today
-        )
+        why = (reason or "").strip() or _("run cancelled")
+        for title in locked.titles.filter(status=S.PREPARED, number="").order_by("pk"):
+            title_transition(actor=actor, title=title, to=S.WITHDRAWN, reason=why)
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "finished_at"])
         audit_log(actor=actor, action="finance.title_run.cancelled", obj=locked, details={"reason": reason})
@@ -699,6 +731,7 @@ def title_accounts(title: EnforcementTitle) -> list[ObligorAccount]:
 
 
 __all__ = [
+    "access_title",
     "enforcement_payment_report",
     "title_create_for_reminder",
     "title_run_cancel",

@@ -25,7 +25,7 @@ from core.views import BackOfficeView
 from finance.domain.rb27s import month_end
 from finance.models import BudgetPlanLine
 from finance.services import budget_reports
-from finance.services.budget import budget_plan_import_csv, budget_plan_set
+from finance.services.budget import budget_plan_import_csv, budget_plan_set, validate_plan_file_size
 
 BUDGET = "finance.manage_budget"
 DASHBOARD = (BUDGET, "finance.view_balances")
@@ -61,7 +61,7 @@ class PlanLineForm(forms.Form):
 
 class PlanImportForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    file = forms.FileField(label=gettext_lazy("Plan file (CSV)"))
+    file = forms.FileField(label=gettext_lazy("Plan file (CSV)"), validators=[validate_plan_file_size])
 
 
 class Rb27sForm(forms.Form):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -115,8 +115,15 @@ class CashDeskView(BackOfficeView):
         parties = []
         if query and request.user.has_perm("core.view_party"):
             parties = list(party_search(user=request.user, query=query)[:20])
+        # a report left open on an earlier day blocks today's: the screen offers to close it
+        earlier_open = (
+            CashReport.objects.filter(desk=desk, day__lt=today, status=CashReport.Status.OPEN).order_by("day").first()
+            if desk else None
+        )  # fmt: skip
         return {
             "desk": desk, "desks": CashDesk.objects.filter(active=True), "report": report, "today": today,
+            "earlier_open": earlier_open,
+            "earlier_on_hand": cash_on_hand(earlier_open) if earlier_open else None,
             "rows": cash_report_rows(report) if report else [], "on_hand": cash_on_hand(report) if report else None,
             "pending_deposits": CashDeposit.objects.filter(desk=desk, status=CashDeposit.Status.HANDED_OVER)
             if desk else [],
@@ -165,7 +172,14 @@ class CashDeskView(BackOfficeView):
                 cash_deposit_confirm(actor=user, deposit=deposit, on=data["on"])
                 messages.success(request, _("Deposit %(number)s credited by the bank.") % {"number": deposit.number})
             elif action == "close":
-                report = get_object_or_404(CashReport, desk=desk, day=timezone.localdate())
+                # today's report, or the one named (an earlier day's left open)
+                report_id = request.POST.get("report", "")
+                if report_id:
+                    if not report_id.isdigit():
+                        raise Http404
+                    report = get_object_or_404(CashReport, pk=int(report_id), desk=desk)
+                else:
+                    report = get_object_or_404(CashReport, desk=desk, day=timezone.localdate())
                 cash_report_close(actor=user, report=report)
                 messages.success(request, _("Cash report %(number)s closed.") % {"number": report.number})
             else:
@@ -187,6 +201,7 @@ class CashReportListView(BackOfficeView):
 
     def get(self, request):
         page = Paginator(CashReport.objects.select_related("desk"), 50).get_page(request.GET.get("page"))
+        # open reports carry a "Close" action (posted to the desk screen with the report's id)
         return render(request, "finance/cash/reports.html", {"page": page, "target": "#main"})
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from core.exceptions import ApplicationError, ServiceValidationError
+from core.exceptions import ApplicationError, NotFoundOrForbidden, ServiceValidationError
 from core.forms import ServiceErrorsForm
 from core.views import BackOfficeView
 from finance.models import Certificate
 from finance.services.certificates import (
+    access_certificate,
     certificate_fee_paid,
     certificate_issue,
     certificate_refuse,
@@ -52,6 +53,14 @@ class FeePaidForm(_ServiceForm):
 
 class RefuseForm(_ServiceForm):
     reason = forms.CharField(label=gettext_lazy("Reason of the refusal"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _access(request, pk: int, purpose: str, issued_only: bool = False) -> Certificate:
+    """The certificate for this user, the read logged (``access_certificate``); 404 when not found or not allowed."""
+    try:
+        return access_certificate(user=request.user, certificate_id=pk, purpose=purpose, issued_only=issued_only)
+    except NotFoundOrForbidden:
+        raise Http404 from None
 
 
 class CertificateListView(BackOfficeView):
@@ -105,8 +114,7 @@ class CertificateDetailView(BackOfficeView):
         )  # fmt: skip
 
     def get(self, request, pk: int):
-        certificate = get_object_or_404(Certificate.objects.select_related("party", "case", "document"), pk=pk)
-        return self._render(request, certificate)
+        return self._render(request, _access(request, pk, "detail"))
 
     def post(self, request, pk: int):
         certificate = get_object_or_404(Certificate.objects.select_related("party", "case"), pk=pk)
@@ -148,7 +156,7 @@ class CertificatePdfView(BackOfficeView):
     permission_required = PERM
 
     def get(self, request, pk: int):
-        certificate = get_object_or_404(Certificate, pk=pk, status=Certificate.Status.ISSUED)
+        certificate = _access(request, pk, "pdf", issued_only=True)
         response = HttpResponse(bytes(certificate.pdf), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="zaswiadczenie-{certificate.number.replace("/", "-")}.pdf"'
         response["Cache-Control"] = "private, no-store"

@@ -1,11 +1,17 @@
 """Back-office screens of the reminders area (``finance.manage_collection``): runs (list + the new-run wizard),
 a run (progress polled by HTMX while computing or issuing, the review table with exclude / include, adding a
-debtor by hand, confirm, cancel), a reminder (items, delivery, the document in EZD, its PDF). Thin: a form, a
-service call, a template; the reminder detail is read through ``access_reminder`` (logged)."""
+debtor by hand, confirm, cancel, retry of a run whose issuing failed), a reminder (items, delivery, the document in
+EZD, its PDF). Thin: a form, a service call, a template; the reminder detail is read through ``access_reminder``
+(logged).
+
+The head of unit (``finance.sign_titles`` without ``finance.manage_collection``) seals the drafts: he may see the
+runs and a run and use "Sign and dispatch", nothing else (computing, reviewing and confirming need
+``finance.manage_collection``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +25,7 @@ from finance.models.collection import CollectionRun, Reminder
 from finance.services import reminders as svc
 
 PERM = "finance.manage_collection"
+VIEW_PERMS = svc.DISPATCH_PERMS  # manage_collection or sign_titles: see a run and sign and dispatch it
 RUNS = CollectionRun.objects.filter(kind=CollectionRun.Kind.REMINDERS)
 
 
@@ -30,7 +37,15 @@ def _to_run(run_pk: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("finance:reminder-run", args=[run_pk]))
 
 
-class RunListView(BackOfficeView):
+class _EitherPermMixin:
+    """Admits a user holding any of ``VIEW_PERMS`` (the services check the rest)."""
+
+    def has_permission(self):
+        user = self.request.user
+        return any(user.has_perm(p) for p in VIEW_PERMS)
+
+
+class RunListView(_EitherPermMixin, BackOfficeView):
     permission_required = PERM
 
     def _page(self, request, form, status=200):
@@ -41,6 +56,8 @@ class RunListView(BackOfficeView):
         return self._page(request, ReminderRunForm())
 
     def post(self, request):
+        if not request.user.has_perm(PERM):
+            raise PermissionDenied
         form = ReminderRunForm(request.POST)
         if not form.is_valid():
             return self._page(request, form, status=400)
@@ -52,7 +69,7 @@ class RunListView(BackOfficeView):
         return _to_run(run.pk)
 
 
-class RunDetailView(BackOfficeView):
+class RunDetailView(_EitherPermMixin, BackOfficeView):
     permission_required = PERM
 
     def get(self, request, pk: int):
@@ -62,16 +79,19 @@ class RunDetailView(BackOfficeView):
             "run": run, "reminders": reminders, "add_form": ReminderAddForm(),
             "busy": run.status == CollectionRun.Status.DRAFT
             or (run.status == CollectionRun.Status.CONFIRMED),
+            "can_manage": request.user.has_perm(PERM),
         }  # fmt: skip
         if request.headers.get("HX-Request") and request.GET.get("fragment") == "progress":
             return render(request, "finance/reminders/_progress.html", context)
         return render(request, "finance/reminders/run.html", context)
 
 
-class RunActionView(BackOfficeView):
+class RunActionView(_EitherPermMixin, BackOfficeView):
     permission_required = PERM
 
     def post(self, request, pk: int, action: str):
+        if action != "dispatch" and not request.user.has_perm(PERM):
+            raise PermissionDenied
         run = get_object_or_404(RUNS, pk=pk)
         try:
             if action == "confirm":
@@ -93,6 +113,9 @@ class RunActionView(BackOfficeView):
                 svc.reminder_run_cancel(actor=request.user, run=run)
             elif action == "recompute":
                 svc.reminder_run_recompute(actor=request.user, run=run)
+            elif action == "retry":
+                run = svc.reminder_run_retry(actor=request.user, run=run)
+                messages.success(request, _("Issuing of the run was started again."))
             elif action == "add":
                 form = ReminderAddForm(request.POST)
                 if not form.is_valid():

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFoundOrForbidden
 from core.exports import csv_response
 from core.views import BackOfficeView
 from finance.models import CollectionRun, EnforcementPaymentReport, EnforcementTitle, ReceivableType, Reminder
@@ -153,11 +153,18 @@ class TitleRunDetailView(BackOfficeView):
         return HttpResponseRedirect(reverse("finance:title-run-detail", args=[run.pk]))
 
 
+def _access(request, pk: int, purpose: str, issued_only: bool = False) -> EnforcementTitle:
+    try:
+        return svc.access_title(user=request.user, title_id=pk, purpose=purpose, issued_only=issued_only)
+    except NotFoundOrForbidden:
+        raise Http404 from None
+
+
 class TitleDetailView(_ManageOrSign, BackOfficeView):
     permission_required = MANAGE
 
     def get(self, request, pk: int):
-        title = get_object_or_404(EnforcementTitle.objects.select_related("party", "reminder", "run"), pk=pk)
+        title = _access(request, pk, "detail")  # the debtor's data on the screen: the read is logged
         allowed = [(s, S(s).label) for s in EnforcementTitle.TRANSITIONS[S(title.status)]]
         context = {"title": title, "items": title.items.select_related("account__receivable_type"), "allowed": allowed}
         return render(request, "finance/titles/detail.html", context)
@@ -175,12 +182,12 @@ class TitleDetailView(_ManageOrSign, BackOfficeView):
         return HttpResponseRedirect(reverse("finance:title-detail", args=[title.pk]))
 
 
-class TitleFileView(BackOfficeView):
+class TitleFileView(_ManageOrSign, BackOfficeView):
     permission_required = MANAGE
     kind = "xml"
 
     def get(self, request, pk: int):
-        title = get_object_or_404(EnforcementTitle.objects.exclude(number=""), pk=pk)
+        title = _access(request, pk, self.kind, issued_only=True)
         content_type = "application/xml" if self.kind == "xml" else "application/pdf"
         response = HttpResponse(bytes(getattr(title, self.kind)), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{title.number.replace("/", "-")}.{self.kind}"'

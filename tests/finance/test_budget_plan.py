@@ -79,7 +79,9 @@ def test_import_is_all_or_nothing_with_every_bad_line_reported(accountant):
     with pytest.raises(ServiceValidationError) as caught:
         budget_plan_import_csv(actor=accountant, year=2026, data=bad)
     messages = caught.value.errors["file"]
-    assert [m.split(":")[0] for m in messages] == [_("Line %(line)d") % {"line": n} for n in (3, 4, 5, 6, 7, 8, 9)]
+    assert [m.split(":")[0] for m in messages] == [
+        (_("Line %(line)d: %(reason)s.") % {"line": n, "reason": ""}).split(":")[0] for n in (3, 4, 5, 6, 7, 8, 9)
+    ]
     assert messages[0] == _("Line %(line)d: %(reason)s.") % {
         "line": 3, "reason": _("dział %(value)s must have 3 digits") % {"value": "75"}
     }  # fmt: skip
@@ -139,3 +141,15 @@ def test_plan_refused_without_permission(tax_clerk):
         budget_plan_import_csv(actor=tax_clerk, year=2026, data=GOOD)
     assert BudgetPlanLine.objects.count() == 0
     assert not AuditEvent.objects.filter(action__startswith="finance.budget").exists()
+
+
+def test_import_service_refuses_a_file_above_the_limit(accountant):
+    from finance.services.budget import MAX_PLAN_FILE_BYTES
+
+    data = GOOD + b"\n" * (MAX_PLAN_FILE_BYTES + 1 - len(GOOD))
+    audits = AuditEvent.objects.count()
+    with pytest.raises(ServiceValidationError) as caught:
+        budget_plan_import_csv(actor=accountant, year=2026, data=data)
+    assert caught.value.errors == {"file": [_("The file is too large (limit %(mb)s MB).") % {"mb": 2}]}
+    assert BudgetPlanLine.objects.count() == 0
+    assert AuditEvent.objects.count() == audits

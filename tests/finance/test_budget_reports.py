@@ -148,3 +148,87 @@ def test_domain_build_report_and_buckets():
         "0-30", "0-30", "31-90", "31-90", "91-365", "91-365", ">365"]  # fmt: skip
     assert rb27s.period_end_valid(2026, datetime.date(2026, 2, 28))
     assert not rb27s.period_end_valid(2026, datetime.date(2026, 2, 27))
+
+
+# --- stornos posted under their own event (a cancelled KP, an un-allocated payment, an RC reversal) ----------------
+
+
+def test_rb27s_with_stornos_per_line_exact(storno_scenario):
+    report = br.rb27s_report(year=2026, period_end=PERIOD_END)
+    assert _rows(report) == {
+        # plan, należności, dochody wykonane, zaległości, nadpłaty
+        ("756", "75615", "0310"): [D("1000.00"), D("0.00"), D("0.00"), D("100.00"), D("0.00")],
+        # E: re-resolved, counted once: interest 70,73 for 15.01–16.03, 3 929,27 on the principal
+        ("756", "75615", "0340"): [D("0.00"), D("4000.00"), D("3929.27"), D("70.73"), D("0.00")],
+        ("756", "75615", "0910"): [D("0.00"), D("70.73"), D("70.73"), D("0.00"), D("0.00")],
+        ("756", "75616", "0310"): [D("2000.00"), D("1100.00"), D("600.00"), D("500.00"), D("0.00")],
+        ("756", "75616", "0320"): [D("500.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00")],
+        # D: the KP cancelled — no receipt; F: taken back by the bank — no receipt
+        ("756", "75616", "0330"): [D("0.00"), D("5000.00"), D("0.00"), D("5000.00"), D("0.00")],
+        ("756", "75616", "0430"): [D("0.00"), D("2000.00"), D("0.00"), D("2000.00"), D("0.00")],
+        # (756/75616/0910 — the interest of D (93,23) and F (35,36), both cancelled — has no line)
+        ("900", "90002", "0490"): [D("3500.00"), D("3000.00"), D("3010.00"), D("0.00"), D("10.00")],
+        ("900", "90002", "0640"): [D("0.00"), D("16.00"), D("16.00"), D("0.00"), D("0.00")],
+        ("900", "90002", "0910"): [D("0.00"), D("54.00"), D("54.00"), D("0.00"), D("0.00")],
+    }
+    assert report.totals.values() == [D("7000.00"), D("15240.73"), D("7680.00"), D("7670.73"), D("10.00")]
+    # the amounts are to the grosz on both databases (SQLite adds decimals as floats)
+    assert {str(v) for line in report.lines for v in line.values()} >= {"0.00", "70.73", "3929.27"}
+    _header, rows = br.rb27s_csv(report)
+    assert [str(v) for v in rows[-1][3:]] == ["7000.00", "15240.73", "7680.00", "7670.73", "10.00"]
+
+
+def _turnover(number):
+    return account_turnover(number=number, date_from=START, date_to=PERIOD_END)
+
+
+def test_rb27s_with_stornos_totals_equal_the_ledger(storno_scenario):
+    t = br.rb27s_report(year=2026, period_end=PERIOD_END).totals
+    tb = {row.number: row for row in trial_balance(date_from=START, date_to=PERIOD_END).rows}
+    # Receipts = the money that reached the cash desk (101) and the bank (133) and is not waiting unidentified on 240,
+    # net of what left (refunds, the cancelled KP, the RC reversal): Σ (Wn − Ma) of 101, 133 and 240.
+    money = sum((_turnover(n).turnover_debit - _turnover(n).turnover_credit for n in ("101", "133", "240")), D("0"))
+    assert t.receipts == money == D("7680.00")
+    # Charges = the revenue credited to 720 in the period (Ma − Wn): the stornos' 720 Wn lines cancel the interest.
+    assert t.charges == tb["720"].turnover_credit - tb["720"].turnover_debit == D("15240.73")
+    # Charges − receipts = the movement of 221 in the period (all of 221's lines are charges or receipts here).
+    assert t.charges - t.receipts == tb["221"].turnover_debit - tb["221"].turnover_credit == D("7560.73")
+    assert t.overpayments == tb["221"].closing_credit == D("10.00")
+    assert t.arrears == tb["221"].closing_debit == D("7670.73")
+    # The ledger's receipts per classification (the same definition) equal the report's, line by line.
+    from finance.services.reports import receipts_by_classification
+
+    by_cls = {
+        (r.dzial, r.rozdzial, r.paragraf): r.net
+        for r in receipts_by_classification(date_from=START, date_to=PERIOD_END)
+        if r.net
+    }
+    assert {line.key: line.receipts for line in _report_lines()} == by_cls
+
+
+def _report_lines():
+    return [x for x in br.rb27s_report(year=2026, period_end=PERIOD_END).lines if x.receipts]
+
+
+def test_dashboard_with_stornos_exact(storno_scenario):
+    data = br.dashboard(year=2026, as_of=PERIOD_END)
+    assert [(x["receivable_type"], x["charges"], x["receipts"], x["rate"]) for x in data["collection"]] == [
+        ("forest_tax_person", D("5000.00"), D("0.00"), D("0.00")),
+        ("market_fee", D("2000.00"), D("0.00"), D("0.00")),
+        ("property_tax_person", D("1100.00"), D("600.00"), D("54.55")),
+        ("transport_tax_legal", D("4070.73"), D("4000.00"), D("98.26")),
+        ("waste_fee", D("3070.00"), D("3080.00"), D("100.33")),
+    ]
+    months = [x["receipts"] for x in data["receipts_per_month"]]
+    assert months == [D("600.00"), D("0.00"), D("7080.00")] + [D("0.00")] * 9
+    assert sum(months) == br.rb27s_report(year=2026, period_end=datetime.date(2026, 12, 31)).totals.receipts
+    ageing = {
+        x["receivable_type"]: {b["bucket"]: b["amount"] for b in x["buckets"] if b["count"]} for x in data["ageing"]
+    }
+    assert ageing == {
+        "forest_tax_person": {"31-90": D("5000.00")},
+        "market_fee": {"31-90": D("2000.00")},
+        "property_tax_legal": {">365": D("100.00")},
+        "property_tax_person": {"0-30": D("500.00")},
+        "transport_tax_legal": {"31-90": D("70.73")},
+    }

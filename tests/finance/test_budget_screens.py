@@ -145,7 +145,7 @@ def test_dashboard_screen_and_api(client, accountant, budget_scenario):
     assert 'role="img"' in html
     assert "<title" in html
     assert "3\xa0080,00\xa0zł" in html  # March receipts (table and bar title)
-    assert "54,55 %" in html or "54.55" in html
+    assert "<td>54,55 %</td>" in html  # collection rate, Polish decimal comma
     data = client.get(API + "dashboard/", {"year": 2026}).json()
     assert data["as_of"] == "2026-03-20"
     assert [(x["receivable_type"], x["rate"]) for x in data["collection"]] == [
@@ -156,3 +156,47 @@ def test_dashboard_screen_and_api(client, accountant, budget_scenario):
     ageing = {x["receivable_type"]: [(b["bucket"], b["amount"], b["count"]) for b in x["buckets"] if b["count"]]
               for x in data["ageing"]}  # fmt: skip
     assert ageing == {"property_tax_legal": [(">365", "100.00", 1)], "property_tax_person": [("0-30", "500.00", 1)]}
+
+
+def _oversized() -> bytes:
+    """A plan file of 2 MB + 1 byte (valid lines; the size alone refuses it)."""
+    from finance.services.budget import MAX_PLAN_FILE_BYTES
+
+    head = b"dzial;rozdzial;paragraf;amount;description\n756;75616;0310;100,00;"
+    return head + b"x" * (MAX_PLAN_FILE_BYTES + 1 - len(head))
+
+
+def test_plan_file_above_the_limit_refused_on_the_screen_and_in_the_api(client, accountant, today):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import AuditEvent
+    from finance.services.budget import MAX_PLAN_FILE_BYTES
+
+    client.force_login(accountant)
+    data = _oversized()
+    assert len(data) == MAX_PLAN_FILE_BYTES + 1 == 2 * 1024 * 1024 + 1
+    message = _("The file is too large (limit %(mb)s MB).") % {"mb": 2}
+    audits = AuditEvent.objects.count()
+    screen = client.post(
+        reverse("finance:budget-plan-import"), {"year": 2026, "file": SimpleUploadedFile("plan.csv", data)}
+    )
+    assert screen.status_code == 400
+    assert escape(message) in screen.content.decode()
+    api = client.post(API + "budget-plan/import/", {"year": 2026, "file": SimpleUploadedFile("plan.csv", data)})
+    assert api.status_code == 400
+    assert api.json()["errors"]["file"] == [message]
+    assert BudgetPlanLine.objects.count() == 0
+    assert AuditEvent.objects.count() == audits
+    # The screen's form refuses it itself (the shared validator), before the file is read.
+    from finance.views.budget import PlanImportForm
+
+    form = PlanImportForm({"year": 2026}, {"file": SimpleUploadedFile("plan.csv", data)})
+    assert not form.is_valid()
+    assert form.errors["file"] == [message]
+    # Exactly at the limit the size is accepted (the file's own lines are then checked: a valid one here).
+    line = b"dzial;rozdzial;paragraf;amount\n756;75616;0310;100,00\n"
+    ok = line + b"\n" * (MAX_PLAN_FILE_BYTES - len(line))
+    assert len(ok) == MAX_PLAN_FILE_BYTES
+    imported = client.post(API + "budget-plan/import/", {"year": 2026, "file": SimpleUploadedFile("plan.csv", ok)})
+    assert imported.status_code == 200, imported.json()
+    assert imported.json() == {"created": 1, "updated": 0, "unchanged": 0}

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import ApplicationError, ServiceValidationError
 from finance import selectors
-from finance.models import AccountEntry, CashReport, JournalEntry, Payment
+from finance.models import AccountEntry, CashDesk, CashReport, JournalEntry, Payment
 from finance.services.cash import (
     cash_deposit,
     cash_deposit_confirm,
@@ -286,3 +287,70 @@ def test_screens(client, cashier, desk, person, property_tax, charge):
     assert client.get(reverse("finance:cash-reports")).status_code == 200
     assert client.get(reverse("finance:cash-report", args=[report.pk])).status_code == 200
     assert client.get(reverse("finance:cash-report-pdf", args=[report.pk])).content.startswith(b"%PDF")
+
+
+class _KeyRecorder(dict):
+    """A menu registry that remembers every key registered more than once."""
+
+    def __init__(self):
+        super().__init__()
+        self.duplicates = []
+
+    def __setitem__(self, key, value):
+        if key in self:
+            self.duplicates.append((key, self[key].label, value.label))
+        super().__setitem__(key, value)
+
+
+def test_finance_menu_keys_are_unique(monkeypatch):
+    from core import navigation
+    from finance import hooks
+
+    registry = _KeyRecorder()
+    monkeypatch.setattr(navigation, "_items", registry)
+    hooks.register()
+    assert registry.duplicates == []
+    assert str(registry["finance-cash"].label) == str(gettext("Cash payment"))
+    assert str(registry["finance-cash-desk"].label) == str(gettext("Cash desk"))
+
+
+@pytest.mark.django_db
+def test_both_cash_entries_in_the_menu(cashier):
+    from core.navigation import menu_for
+
+    urls = {item["key"]: item["url"] for item in menu_for(cashier)}
+    assert urls["finance-cash-desk"] == reverse("finance:cash-desk")
+    assert urls["finance-cash"] == reverse("finance:payment-cash")
+
+
+@pytest.mark.django_db
+def test_report_left_open_on_an_earlier_day_is_closed_from_the_screens(client, cashier, desk):
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    earlier = cash_report_open(actor=cashier, desk=desk, day=yesterday)
+    CashReport.objects.filter(pk=earlier.pk).update(opening_balance=M("50.00"))  # cash carried from before
+    client.force_login(cashier)
+    page = client.get(reverse("finance:cash-desk")).content.decode()
+    assert 'data-testid="earlier-open"' in page
+    assert f'name="report" value="{earlier.pk}"' in page
+    reports = client.get(reverse("finance:cash-reports")).content.decode()
+    assert f'name="report" value="{earlier.pk}"' in reports
+    assert str(gettext("Close")) in reports
+    # today's report cannot be opened while the earlier one is open (nothing written)
+    before = counts()
+    response = client.post(reverse("finance:cash-desk"), {"desk": desk.code, "action": "open"})
+    assert response.status_code == 422
+    assert counts() == before
+    assert not CashReport.objects.filter(desk=desk, day=today).exists()
+    # a report of another desk is not closed through this one
+    other = CashDesk.objects.create(code="K2", name="Kasa 2")
+    response = client.post(reverse("finance:cash-desk"), {"desk": other.code, "action": "close", "report": earlier.pk})
+    assert response.status_code == 404
+    response = client.post(reverse("finance:cash-desk"), {"desk": desk.code, "action": "close", "report": earlier.pk})
+    assert response.status_code == 302
+    earlier.refresh_from_db()
+    assert (earlier.status, earlier.closing_balance) == (CashReport.Status.CLOSED, M("50.00"))
+    assert 'data-testid="earlier-open"' not in client.get(reverse("finance:cash-desk")).content.decode()
+    response = client.post(reverse("finance:cash-desk"), {"desk": desk.code, "action": "open"})
+    assert response.status_code == 302
+    assert CashReport.objects.get(desk=desk, day=today).opening_balance == M("50.00")

@@ -246,3 +246,72 @@ def test_api(client, certifier, person, arrears):
         "party_initials": response.json()["party_initials"],
     }  # fmt: skip
     assert client.get(base).status_code in (401, 403)
+
+
+def _viewed() -> list[tuple]:
+    from core.models import AuditEvent
+
+    return [
+        (e.actor_id, e.object_id, e.details.get("purpose"))
+        for e in AuditEvent.objects.filter(action="finance.certificate.viewed").order_by("seq")
+    ]
+
+
+CERTIFICATE_READS = [
+    ("/api/v1/finance/certificates/{pk}/", "detail"),
+    ("/api/v1/finance/certificates/{pk}/pdf/", "pdf"),
+    ("/finance/certificates/{pk}/", "detail"),
+    ("/finance/certificates/{pk}/pdf/", "pdf"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "purpose"), CERTIFICATE_READS)
+def test_every_read_of_a_certificate_is_logged_once(client, certifier, nobody, person, arrears, url, purpose):
+    certificate = _issued(certifier, person, D(2026, 6, 30))
+    client.force_login(nobody)
+    assert client.get(url.format(pk=certificate.pk)).status_code == 403
+    assert _viewed() == []
+    client.force_login(certifier)
+    response = client.get(url.format(pk=certificate.pk))
+    assert response.status_code == 200
+    if purpose == "pdf":
+        assert response.content == bytes(certificate.pdf)
+    assert _viewed() == [(certifier.pk, str(certificate.pk), purpose)]
+
+
+@pytest.mark.django_db
+def test_access_certificate_service(certifier, nobody, person):
+    from core.exceptions import NotFoundOrForbidden
+    from finance.services.certificates import access_certificate
+
+    certificate = certificate_request(actor=certifier, party=person)
+    with pytest.raises(NotFoundOrForbidden):
+        access_certificate(user=nobody, certificate_id=certificate.pk, purpose="detail")
+    with pytest.raises(NotFoundOrForbidden):  # no PDF before it is issued
+        access_certificate(user=certifier, certificate_id=certificate.pk, purpose="pdf", issued_only=True)
+    assert _viewed() == []
+    assert access_certificate(user=certifier, certificate_id=certificate.pk, purpose="detail") == certificate
+    assert _viewed() == [(certifier.pk, str(certificate.pk), "detail")]
+
+
+@pytest.mark.django_db
+def test_no_stamp_duty_in_force_is_a_clear_refusal_nothing_written(client, certifier, person):
+    from documents.models import Case
+    from finance.models import FinanceParameter
+
+    FinanceParameter.objects.filter(code="certificate_stamp_duty").delete()
+    before, cases = counts(), Case.objects.count()
+    with pytest.raises(ApplicationError) as exc:
+        certificate_request(actor=certifier, party=person)
+    assert exc.value.code == "no_stamp_duty"
+    assert (counts(), Case.objects.count()) == (before, cases)
+    client.force_login(certifier)
+    response = client.post("/api/v1/finance/certificates/", {"party": person.pk}, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (400, "no_stamp_duty")
+    response = client.post(reverse("finance:certificate-new"), {"party": person.pk})
+    assert response.status_code == 422
+    assert (counts(), Case.objects.count()) == (before, cases)
+    # an exempt request needs no duty at all
+    certificate = certificate_request(actor=certifier, party=person, fee_exempt=True, fee_exemption_basis="art. 7")
+    assert certificate.fee_amount == M("0.00")
