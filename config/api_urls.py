@@ -7,4 +7,5 @@ urlpatterns = [
     path("population/", include("population.api.urls")),
     path("documents/", include("documents.api.urls")),
     path("finance/", include("finance.api.urls")),
+    path("taxes/", include("taxes.api.urls")),
 ]

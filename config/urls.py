@@ -18,6 +18,7 @@ urlpatterns = [
     path("population/", include("population.urls")),
     path("documents/", include("documents.urls")),
     path("finance/", include("finance.urls")),
+    path("taxes/", include("taxes.urls")),
     path("portal/", include("portal.urls")),
     path("epuap/", include("epuap.urls")),
     path("sim/epuap/", include("epuap.platform.urls")),

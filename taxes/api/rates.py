@@ -1,0 +1,3 @@
+"""API of the rates area under /api/v1/taxes/ (issue 8)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Hooks of the register area (menu entries, demo seeders), called from TaxesConfig.ready."""
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,42 @@
+from taxes.models.assessment import (
+    AssessmentRun,
+    Decision,
+    DecisionInstallment,
+    DecisionItem,
+    DecisionTax,
+    Proposal,
+)
+from taxes.models.declarations import Declaration
+from taxes.models.reference import (
+    CommodityPrice,
+    HectareMultiplier,
+    MaxRate,
+    Rate,
+    RateCategory,
+    Resolution,
+    Tax,
+    YearSettings,
+)
+from taxes.models.register import ExemptionReason, Liability, ObjectVersion, TaxObject
+
+__all__ = [
+    "AssessmentRun",
+    "CommodityPrice",
+    "Decision",
+    "DecisionInstallment",
+    "DecisionItem",
+    "DecisionTax",
+    "Declaration",
+    "ExemptionReason",
+    "HectareMultiplier",
+    "Liability",
+    "MaxRate",
+    "ObjectVersion",
+    "Proposal",
+    "Rate",
+    "RateCategory",
+    "Resolution",
+    "Tax",
+    "TaxObject",
+    "YearSettings",
+]

@@ -1,0 +1,3 @@
+"""Back-office screens of the register area (issue 8)."""
+
+urlpatterns: list = []
