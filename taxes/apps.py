@@ -25,6 +25,10 @@ class TaxesConfig(AppConfig):
             roles.ADMINISTRATOR, "taxes.manage_rates", "taxes.view_resolution", "taxes.view_maxrate",
             "taxes.add_maxrate", "taxes.view_commodityprice", "taxes.add_commodityprice",
             "taxes.view_yearsettings", "taxes.add_yearsettings", "taxes.change_yearsettings",
+            "taxes.change_maxrate", "taxes.change_commodityprice", "taxes.view_ratecategory", "taxes.add_ratecategory",
+            "taxes.change_ratecategory", "taxes.view_hectaremultiplier", "taxes.add_hectaremultiplier",
+            "taxes.change_hectaremultiplier", "taxes.view_exemptionreason", "taxes.add_exemptionreason",
+            "taxes.change_exemptionreason",
         )  # fmt: skip
         post_migrate.connect(_sync_reference, sender=self, dispatch_uid="taxes-reference-sync")
         from taxes import hooks

@@ -160,6 +160,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "core.models.parties.Party.Kind",
+        "RegistrationFormEnum": "population.models.residents.Registration.Form",
+        "TaxDeclarationFormEnum": "taxes.models.declarations.Declaration.Form",
+        "TaxDeclarationPurposeEnum": "taxes.models.declarations.Declaration.Purpose",
+        "TaxDeclarationStatusEnum": "taxes.models.declarations.Declaration.Status",
         "PartyStatusEnum": "core.models.parties.Party.Status",
         "ResidentStatusEnum": "population.models.residents.Resident.Status",
         "RegistrationKindEnum": "population.models.residents.Registration.Kind",
@@ -201,6 +205,8 @@ SPECTACULAR_SETTINGS = {
         "CashReportStatusEnum": "finance.models.desk.CashReport.Status",
         "CashReceiptKindEnum": "finance.models.desk.CashReceipt.Kind",
         "CashDepositStatusEnum": "finance.models.desk.CashDeposit.Status",
+        "TaxObjectKindEnum": "taxes.models.register.TaxObject.Kind",
+        "TaxLiabilityRoleEnum": "taxes.models.register.Liability.Role",
     },
 }
 
