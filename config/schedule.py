@@ -93,4 +93,9 @@ BEAT_SCHEDULE = {
         "task": "finance.titles_mark_paid",
         "schedule": crontab(hour=2, minute=50),
     },
+    # Every night: tax decisions delivered and not appealed become final after the 14-day appeal period (taxes).
+    "taxes.decisions-mark-final": {
+        "task": "taxes.tasks_decisions.mark_final",
+        "schedule": crontab(hour=3, minute=10),
+    },
 }

@@ -1,5 +1,9 @@
+from taxes.views import assessment as assessment_area
+from taxes.views import decisions as decisions_area
 from taxes.views import declarations, rates, register
 
 app_name = "taxes"
 
 urlpatterns = [*rates.urlpatterns, *register.urlpatterns, *declarations.urlpatterns]
+urlpatterns += decisions_area.urlpatterns
+urlpatterns += assessment_area.urlpatterns

@@ -161,6 +161,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "core.models.parties.Party.Kind",
         "RegistrationFormEnum": "population.models.residents.Registration.Form",
+        "AssessmentRunStatusEnum": "taxes.models.assessment.AssessmentRun.Status",
+        "TaxDecisionKindEnum": "taxes.models.assessment.Decision.Kind",
+        "TaxDecisionStatusEnum": "taxes.models.assessment.Decision.Status",
         "TaxDeclarationFormEnum": "taxes.models.declarations.Declaration.Form",
         "TaxDeclarationPurposeEnum": "taxes.models.declarations.Declaration.Purpose",
         "TaxDeclarationStatusEnum": "taxes.models.declarations.Declaration.Status",
@@ -310,5 +313,11 @@ FINANCE_ENFORCEMENT_ORGAN = env("FINANCE_ENFORCEMENT_ORGAN", default="Naczelnik 
 FINANCE_ETW_SCHEMA_VERSION = env("FINANCE_ETW_SCHEMA_VERSION", default="magistrat-tw1-1")
 FINANCE_CREDITOR_NIP = env("FINANCE_CREDITOR_NIP", default="")
 FINANCE_CREDITOR_REGON = env("FINANCE_CREDITOR_REGON", default="")
+# --- Taxes -----------------------------------------------------------------------------------------------------
+# The tax organ named on decisions; the prefix of decision numbers (followed by <year>/<000001>); a mass assessment's
+# dry run is computed in the request up to this many taxpayers, else by a Celery task.
+TAXES_ORGAN = env("TAXES_ORGAN", default="Wójt Gminy")
+TAXES_DECISION_NUMBER_PREFIX = env("TAXES_DECISION_NUMBER_PREFIX", default="FN.3120.1")
+TAXES_ASSESSMENT_INLINE_TAXPAYERS = env.int("TAXES_ASSESSMENT_INLINE_TAXPAYERS", default=500)
 # The back office's public address (https://ezd.gmina.pl), for links in e-mails; empty: e-mails carry no links.
 MAGISTRAT_BASE_URL = env("MAGISTRAT_BASE_URL", default="").rstrip("/")

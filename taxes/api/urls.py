@@ -1,3 +1,5 @@
-from taxes.api import declarations, rates, register
+from taxes.api import assessment, declarations, rates, register
+from taxes.api import decisions as decisions_area
 
-urlpatterns = [*rates.urlpatterns, *register.urlpatterns, *declarations.urlpatterns]
+urlpatterns = [*rates.urlpatterns, *register.urlpatterns, *declarations.urlpatterns, *assessment.urlpatterns]
+urlpatterns += decisions_area.urlpatterns

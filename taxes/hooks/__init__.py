@@ -1,9 +1,11 @@
 """Registrations of the taxes app, one module per area, each with ``register()``."""
 
+from taxes.hooks import assessment as assessment_area
+from taxes.hooks import decisions as decisions_area
 from taxes.hooks import declarations, rates
 from taxes.hooks import register as register_area
 
 
 def register() -> None:
-    for area in (rates, register_area, declarations):
+    for area in (rates, register_area, declarations, decisions_area, assessment_area):
         area.register()
