@@ -563,4 +563,19 @@ def assessment_run_issue(*, actor, run: AssessmentRun) -> AssessmentRun:
     with transaction.atomic():
         run = _transition(run.pk, Status.ISSUED, finished_at=timezone.now(), progress_done=done)
         audit_log(actor=actor, action="taxes.assessment_run.issued", obj=run, details={"decisions": done})
+        _enqueue_hand_over(run, actor)
     return run
+
+
+HAND_OVER_CHUNK = 200
+
+
+def _enqueue_hand_over(run: AssessmentRun, actor) -> None:
+    """After the commit: render and hand over the run's decisions still without a document to EZD, in chunks of
+    ``HAND_OVER_CHUNK`` (the task skips a decision with a document, so a resumed issue is safe)."""
+    from taxes.tasks_decisions import render_and_hand_over
+
+    ids = list(Decision.objects.filter(run=run, document__isnull=True).order_by("id").values_list("id", flat=True))
+    for offset in range(0, len(ids), HAND_OVER_CHUNK):
+        chunk = ids[offset : offset + HAND_OVER_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: render_and_hand_over.delay(chunk, actor.pk))
