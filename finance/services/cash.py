@@ -10,7 +10,7 @@
   receipt linked to a certificate records the certificate's fee as paid.
 * ``cash_receipt_cancel`` — storno, on the day of the receipt only while its report is open: a payment receipt
   reverses every entry of its payment (reversal entries with the original value dates and one storno journal entry
-  221/101 — the unallocation module's ``_reverse_entries``; refused when an overpayment of the payment was already
+  221/101 — ``unallocation.reverse_payment_entries``; refused when an overpayment of the payment was already
   credited, transferred or refunded) and the payment becomes ``cancelled``; another receipt gets the storno of its
   journal entry (and its certificate's fee is unpaid again — refused once the certificate is decided).
 * ``cash_deposit`` — KW ``KW/<desk>/<year>/<nnnnnn>``, journal ``cash_deposit`` 140/101, not above the cash on hand;
@@ -47,7 +47,7 @@ from finance.services import ledger
 from finance.services.accounts import amount_error
 from finance.services.certificates import mark_fee_paid
 from finance.services.payments import payment_allocate
-from finance.services.unallocation import _reverse_entries
+from finance.services.unallocation import reverse_payment_entries
 
 PERM = "finance.operate_cash_desk"
 R = CashReport.Status
@@ -303,7 +303,7 @@ def cash_receipt_cancel(*, actor, receipt: CashReceipt, reason: str) -> CashRece
         done: dict = {}
         if locked.payment_id:
             payment = Payment.objects.select_for_update(of=("self",)).get(pk=locked.payment_id)
-            done = _reverse_entries(
+            done = reverse_payment_entries(
                 payment=payment, actor=actor, event="cash_receipt_cancelled", description=description, money_to="out"
             )
             payment.status = Payment.Status.CANCELLED

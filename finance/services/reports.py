@@ -32,7 +32,7 @@ from finance.models import JournalLine, LedgerAccount, ObligorAccount
 ZERO = Decimal("0.00")
 RECEIPT_EVENTS = ("payment_bank", "payment_cash", "unidentified_resolved", "refund")
 # Stornos of a payment's entries posted under their own event with ``reverses=None`` (finance/services/
-# unallocation.py ``_reverse_entries``): the original lines with the sides swapped. On 221 their debit lines take
+# unallocation.py ``reverse_payment_entries``): the original lines with the sides swapped. On 221 their debit lines take
 # receipts back (payment_bank / payment_cash / unidentified_resolved), their credit lines cancel the interest
 # charged on the payment date (interest, never a receipt) — see :func:`receipt_lines` and
 # ``budget_reports.charge_lines``.

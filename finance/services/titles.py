@@ -160,11 +160,10 @@ def _open_items(reminder: Reminder, issue_date: datetime.date, *, cutoff_date=No
         items = [i for i in items if i.account.receivable_type_id == receivable_type.pk]
     if cutoff_date is not None:
         items = [i for i in items if i.due_date <= cutoff_date]
-    states = {}
+    # every account of the reminder replayed at once (a constant number of queries, not one set per account)
+    states = selectors.account_states({i.account for i in items}, as_of=issue_date) if items else {}
     out = []
     for item in items:
-        if item.account_id not in states:
-            states[item.account_id] = selectors.account_state(item.account, as_of=issue_date)
         state = states[item.account_id]
         view = next((v for v in state.installments if v.id == item.installment_id), None)
         principal = view.state.principal if view is not None else ZERO

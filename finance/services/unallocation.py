@@ -164,7 +164,7 @@ def _open_entries(payment: Payment) -> list[AccountEntry]:
     )
 
 
-def _reverse_entries(*, payment: Payment, actor, event: str, description: str, money_to: str) -> dict:
+def reverse_payment_entries(*, payment: Payment, actor, event: str, description: str, money_to: str) -> dict:
     """Reversal entries for every open entry of ``payment`` (the value date of each original) and ONE journal entry
     dated today: the original events' lines swapped, and the money moved ``money_to`` ``"240"`` (un-allocation:
     the ``unidentified`` rule for what came from 133) or ``"out"`` (the bank's reversal: ``unidentified_returned``
@@ -235,7 +235,7 @@ def payment_unallocate(*, actor, payment: Payment, reason: str) -> Payment:
         description = _("Un-allocation of the payment #%(id)s of %(date)s: %(reason)s") % {
             "id": locked.pk, "date": f"{locked.payment_date:%d.%m.%Y}", "reason": reason,
         }  # fmt: skip
-        done = _reverse_entries(
+        done = reverse_payment_entries(
             payment=locked, actor=actor, event=EVENT_UNALLOCATED, description=description, money_to="240"
         )
         old_party, old_type = locked.party_id, locked.indicated_type
@@ -285,7 +285,7 @@ def payment_reverse_by_bank(*, payment: Payment, line: StatementLine, actor) -> 
         }  # fmt: skip
         was = locked.status
         if was == Payment.Status.ALLOCATED:
-            done = _reverse_entries(
+            done = reverse_payment_entries(
                 payment=locked, actor=actor, event=EVENT_REVERSED_BY_BANK, description=description, money_to="out"
             )
         else:
