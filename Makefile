@@ -63,6 +63,8 @@ bench: .venv ## benchmarks: print figures (BENCH_DATABASE_URL selects the databa
 	$(BIN)/python bench/documents_search.py
 	$(BIN)/python bench/finance_arrears.py
 	$(BIN)/python bench/finance_import.py
+	$(BIN)/python bench/taxes_pdf.py
+	$(BIN)/python bench/taxes_assessment.py
 
 lint: .venv ## ruff check + ruff format --check
 	$(BIN)/ruff check .

@@ -52,6 +52,57 @@ _CRD_SCHEMA_PREFIX = "http://crd.gov.pl/xml/schematy/"
 _SIG_NAMESPACES = {NS_DS, NS_XADES}
 
 
+#: the taxes app's IN-1 layout (docs/integrations/tax-forms.md), carried inside the local IN-1 (``NS_IN1``) so that the
+#: office's "from ePUAP" (taxes.services.declarations.declaration_from_incoming) reads the form
+NS_TAXES_IN1 = "urn:magistrat:podatki:IN-1:1"
+
+
+def taxes_in1(
+    *,
+    year: int,
+    sender: Party,
+    objects: list[tuple[str, str, str, str, str]],
+    purpose: str = "pierwsza",
+    event_date: datetime.date | None = None,
+):
+    """The taxes IN-1 element (``Informacja``): the sender as the owner, ``objects`` as (element ``Grunt`` /
+    ``Budynek``, precinct, parcel, rate category code, area as text) in ZIN-1 with the totals of land and buildings."""
+    from decimal import Decimal
+
+    def sub(parent, name, text=None):
+        element = etree.SubElement(parent, f"{{{NS_TAXES_IN1}}}{name}")
+        if text is not None:
+            element.text = text
+        return element
+
+    form = etree.Element(f"{{{NS_TAXES_IN1}}}Informacja", nsmap={None: NS_TAXES_IN1}, kodFormularza="IN-1")
+    header = sub(form, "Naglowek")
+    sub(header, "Rok", str(year))
+    sub(header, "Cel", purpose)
+    if event_date is not None:
+        sub(header, "DataZdarzenia", event_date.isoformat())
+    taxpayer = sub(form, "Podatnik")
+    if sender.pesel:
+        sub(taxpayer, "PESEL", sender.pesel)
+    sub(taxpayer, "Imie", sender.first_name)
+    sub(taxpayer, "Nazwisko", sender.surname)
+    sub(taxpayer, "TytulPrawny", "wlasciciel")
+    section = sub(form, "ZIN1")
+    totals = {"Grunt": Decimal(0), "Budynek": Decimal(0)}
+    for element, precinct, parcel, category, area in objects:
+        row = sub(section, element)
+        sub(row, "Obreb", precinct)
+        if parcel:
+            sub(row, "NrDzialki", parcel)
+        sub(row, "Kategoria", category)
+        sub(row, "Powierzchnia", area)
+        totals[element] += Decimal(area)
+    summary = sub(section, "Podsumowanie")
+    sub(summary, "PowierzchniaGruntow", str(totals["Grunt"]))
+    sub(summary, "PowierzchniaBudynkow", str(totals["Budynek"]))
+    return form
+
+
 def form_code(namespace: str) -> str:
     """Short code of a form namespace: "PISMO_OGOLNE", "IN-1", "DO-1", "ZAS"; "UNKNOWN" otherwise."""
     return _FORM_CODES.get(namespace, "UNKNOWN")

@@ -59,9 +59,12 @@ def pismo_ogolne(index: int, *, today: datetime.date, title: str, paragraphs: li
     )
 
 
-def _local_form(namespace: str, index: int, *, today: datetime.date, fields: list[tuple[str, str]]) -> bytes:
+def _local_form(
+    namespace: str, index: int, *, today: datetime.date, fields: list[tuple[str, str]], content=None
+) -> bytes:
     """A local form (IN-1, DO-1) in the CRD document structure: header, parties, and the form's fields as
-    leaf elements of ``TrescDokumentu`` (the adapter shows them as "name: value")."""
+    leaf elements of ``TrescDokumentu`` (the adapter shows them as "name: value"); ``content`` (an element) is
+    appended to ``TrescDokumentu/DaneFormularza``."""
     nsmap = {"wnio": namespace, "meta": _NS_META, "str": _NS_STR, "oso": _NS_OSO, "inst": _NS_INST}
 
     def el(parent, uri, tag, text=None, **attrs):
@@ -87,6 +90,8 @@ def _local_form(namespace: str, index: int, *, today: datetime.date, fields: lis
     el(tresc, namespace, "MiejscowoscDokumentu", PLACE)
     for name, value in fields:
         el(tresc, namespace, name, value)
+    if content is not None:
+        el(tresc, namespace, "DaneFormularza").append(content)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -106,6 +111,17 @@ def in1(index: int, *, today: datetime.date) -> bytes:
             ("PowierzchniaUzytkowaBudynkuM2", "146.5"),
             ("FunkcjaBudynku", "mieszkalny"),
         ],
+        # the same in the taxes IN-1 layout, for "Z ePUAP" in the tax register (docs/integrations/tax-forms.md)
+        content=crd.taxes_in1(
+            year=today.year,
+            sender=_sender(index),
+            purpose="zmiana",
+            event_date=today - datetime.timedelta(days=9),
+            objects=[
+                ("Grunt", "Magistrowo", "123/4", "land_other", "812"),
+                ("Budynek", "Magistrowo", "123/4", "building_residential", "146.5"),
+            ],
+        ),
     )
 
 

@@ -409,3 +409,25 @@ def access_account(*, user, account_id: int, purpose: str = "") -> ObligorAccoun
         raise NotFoundOrForbidden("Not found.")
     audit_log(actor=user, action="finance.account.viewed", obj=account, details={"purpose": purpose})
     return account
+
+
+def charge_remaining(charge) -> Decimal:
+    """What a charge (przypis) still charges: its amount less the reductions (odpisy) booked against its installments
+    that have not been reversed — the most a further reduction may take."""
+    from finance.models import AccountEntry
+
+    K = AccountEntry.Kind
+    reversed_ids = set(
+        AccountEntry.objects.filter(kind=K.REVERSAL, account_id=charge.account_id).values_list("reverses_id", flat=True)
+    )
+    reduced = sum(
+        (
+            amount
+            for pk, amount in AccountEntry.objects.filter(installment__charge=charge, kind=K.REDUCTION).values_list(
+                "pk", "amount"
+            )
+            if pk not in reversed_ids
+        ),
+        Decimal(0),
+    )
+    return charge.amount - reduced

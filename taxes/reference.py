@@ -1,6 +1,10 @@
 """Reference data of the taxes app (taxes/data/*.csv), loaded after every migrate: rate categories, maximum rates,
 rye and wood prices, hectare multipliers, exemption reasons. Existing rows are kept (an administrator may have
-corrected them); missing ones are added. Returns the number of rows added."""
+corrected them); missing ones are added. Returns the number of rows added.
+
+The coarse transport categories of the first data set (replaced by the classes of upol annexes 1–3, see
+docs/transport-tax-classes.md) are removed with their maximum rates when no object version and no rate uses them;
+a used one is kept."""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
+OBSOLETE_CATEGORIES = (
+    "truck_12_2ax_air", "truck_12_2ax_other", "truck_12_3ax_air", "truck_12_3ax_other", "truck_12_4ax_air",
+    "truck_12_4ax_other", "tractor_12_36", "tractor_36_plus", "trailer_12_plus",
+)  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -20,6 +28,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 def reference_sync() -> int:
     from taxes.models import CommodityPrice, ExemptionReason, HectareMultiplier, MaxRate, RateCategory
 
+    _drop_obsolete()
     added = 0
     existing = set(RateCategory.objects.values_list("code", flat=True))
     new = [
@@ -87,3 +96,17 @@ def reference_sync() -> int:
     ExemptionReason.objects.bulk_create(new, ignore_conflicts=True)
     added += len(new)
     return added
+
+
+def _drop_obsolete() -> None:
+    from taxes.models import MaxRate, ObjectVersion, Rate, RateCategory
+
+    unused = (
+        RateCategory.objects.filter(code__in=OBSOLETE_CATEGORIES)
+        .exclude(pk__in=ObjectVersion.objects.values("category_id"))
+        .exclude(pk__in=Rate.objects.values("category_id"))
+    )
+    ids = list(unused.values_list("pk", flat=True))
+    if ids:
+        MaxRate.objects.filter(category_id__in=ids).delete()
+        RateCategory.objects.filter(pk__in=ids).delete()

@@ -7,7 +7,8 @@ from celery import shared_task
 
 @shared_task(name="taxes.tasks_decisions.render_and_hand_over", acks_late=True)
 def render_and_hand_over(decision_ids: list[int], actor_id: int) -> dict:
-    """Render and hand over each decision (safe twice: a decision with a document is skipped)."""
+    """Render the decisions' PDFs and XML in batches (``taxes.services.rendering``) and hand each over to EZD (safe
+    twice: a decision with a document is skipped). The run's progress: ``rendering.render_progress(run)``."""
     from django.contrib.auth import get_user_model
 
     from taxes.services.decisions import decisions_hand_over

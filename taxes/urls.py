@@ -1,4 +1,6 @@
+from taxes.views import appeals as appeals_area
 from taxes.views import assessment as assessment_area
+from taxes.views import changes as changes_area
 from taxes.views import decisions as decisions_area
 from taxes.views import declarations, rates, register
 
@@ -6,4 +8,6 @@ app_name = "taxes"
 
 urlpatterns = [*rates.urlpatterns, *register.urlpatterns, *declarations.urlpatterns]
 urlpatterns += decisions_area.urlpatterns
+urlpatterns += appeals_area.urlpatterns
 urlpatterns += assessment_area.urlpatterns
+urlpatterns += changes_area.urlpatterns

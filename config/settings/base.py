@@ -163,6 +163,8 @@ SPECTACULAR_SETTINGS = {
         "RegistrationFormEnum": "population.models.residents.Registration.Form",
         "AssessmentRunStatusEnum": "taxes.models.assessment.AssessmentRun.Status",
         "TaxDecisionKindEnum": "taxes.models.assessment.Decision.Kind",
+        "TaxAppealOutcomeEnum": "taxes.models.appeals.DecisionAppeal.Outcome",
+        "TaxAppealStatusEnum": "taxes.models.appeals.DecisionAppeal.Status",
         "TaxDecisionStatusEnum": "taxes.models.assessment.Decision.Status",
         "TaxDeclarationFormEnum": "taxes.models.declarations.Declaration.Form",
         "TaxDeclarationPurposeEnum": "taxes.models.declarations.Declaration.Purpose",

@@ -22,6 +22,18 @@ def next_number(key: str) -> int:
     return Counter.objects.select_for_update().values_list("value", flat=True).get(key=key)
 
 
+def next_numbers(key: str, count: int) -> list[int]:
+    """``count`` consecutive numbers of ``key`` at once (mass issue), under the same rules as :func:`next_number`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_numbers() must be called inside transaction.atomic()")
+    if count <= 0:
+        return []
+    Counter.objects.bulk_create([Counter(key=key, value=0)], ignore_conflicts=True)
+    Counter.objects.filter(key=key).update(value=F("value") + count)  # takes the row lock
+    last = Counter.objects.select_for_update().values_list("value", flat=True).get(key=key)
+    return list(range(last - count + 1, last + 1))
+
+
 def rpw_key(year: int) -> str:
     return f"rpw:{year}"
 

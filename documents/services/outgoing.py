@@ -292,6 +292,20 @@ def _xml_paragraphs(content: bytes) -> list[str]:
         return []
 
 
+def _check_attachments(attachments: Sequence[tuple[str, str, bytes]]) -> list[tuple[str, str, bytes]]:
+    checked = []
+    total = 0
+    for name, mime, content in attachments:
+        content = bytes(content)
+        total += len(content)
+        if not name or not content:
+            raise _fail("attachments", _("An attachment needs a file name and content."))
+        checked.append((str(name)[:255], str(mime)[:100], content))
+    if total > max_document_bytes():
+        raise _fail("attachments", _("The attachments are too large."))
+    return checked
+
+
 def outgoing_create(
     *,
     case: Case,
@@ -306,10 +320,12 @@ def outgoing_create(
     source_ref: str = "",
     actor=None,
     approvers: Sequence = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> OutgoingDocument:
     """Hand-over from another app: a ready PDF or XML becomes version 1 as it is.
 
-    A PDF is kept byte-exact in ``pdf`` and wrapped (as an attachment) into a CRD XML for electronic channels; an
+    A PDF is kept byte-exact in ``pdf`` and wrapped (as an attachment, with ``attachments`` — (file name, MIME type,
+    content) — beside it) into a CRD XML for electronic channels; an
     XML is kept byte-exact in ``xml`` and a PDF view of its text is rendered. With ``approvers`` the document goes
     straight into approval. ``actor`` is the user who acted in the originating app (None for a background job:
     the case owner is recorded as the author, the audit actor is ``system:<source_app>``).
@@ -332,7 +348,13 @@ def outgoing_create(
     if file_kind == "pdf":
         pdf = content
         xml = registry.build_xml(
-            title=title, mark=case.mark, paragraphs=[title], recipients=parties, pdf=pdf, day=today
+            title=title,
+            mark=case.mark,
+            paragraphs=[title],
+            recipients=parties,
+            pdf=pdf,
+            day=today,
+            extra_attachments=_check_attachments(attachments),
         )
     else:
         xml = content

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -265,9 +266,17 @@ def _crd_with_mark(xml: bytes, mark: str) -> bytes:
 
 
 def build_xml(
-    *, title: str, mark: str, paragraphs: list[str], recipients: list[Recipient], pdf: bytes, day: datetime.date
+    *,
+    title: str,
+    mark: str,
+    paragraphs: list[str],
+    recipients: list[Recipient],
+    pdf: bytes,
+    day: datetime.date,
+    extra_attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> bytes:
-    """The CRD-style XML of a document: title, text, office as sender, first addressee, case mark, PDF attached."""
+    """The CRD-style XML of a document: title, text, office as sender, first addressee, case mark, PDF attached (and
+    ``extra_attachments``: (file name, MIME type, content), e.g. a decision's machine-readable XML)."""
     first = recipients[0] if recipients else None
     recipient = None
     if first is not None:
@@ -294,7 +303,8 @@ def build_xml(
         attachments=[
             crd.Attachment(
                 file_name=f"{slugify(mark) or 'pismo'}.pdf", mime="application/pdf", content=pdf, description=title
-            )
+            ),
+            *(crd.Attachment(file_name=n, mime=m, content=c, description=n) for n, m, c in extra_attachments),
         ],
     )
     return _crd_with_mark(crd.build_pismo_ogolne(doc), mark)

@@ -124,6 +124,22 @@ class In1Form(ResidentForm):
             raise forms.ValidationError(_("Give the area of the land or of at least one building."))
         return data
 
+    def build_document(self, *, sender: crd.Party, recipient_name: str, created: datetime.date | None = None) -> bytes:
+        """The summary fields and, in ``DaneFormularza``, the same data as the taxes IN-1 (the layout of
+        docs/integrations/tax-forms.md, ``epuap.crd.taxes_in1``) that the office's "from ePUAP" reads."""
+        root = safe_parse(super().build_document(sender=sender, recipient_name=recipient_name, created=created))
+        ns = self.form_namespace
+        root.find(f"{{{ns}}}TrescDokumentu/{{{ns}}}DaneFormularza").append(self.taxes_in1(sender))
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    def taxes_in1(self, sender: crd.Party):
+        d = self.cleaned_data
+        rows = [("Grunt", "land_other", d["land_area"]), ("Budynek", "building_residential", d["residential_area"]),
+                ("Budynek", "building_other", d["other_building_area"])]  # fmt: skip
+        objects = [(element, d["location"], d["parcel"], category, f"{area:.2f}") for element, category, area in rows
+                   if area]  # fmt: skip
+        return crd.taxes_in1(year=d["tax_year"], sender=sender, objects=objects)
+
     def form_fields(self) -> list[tuple[str, str]]:
         d = self.cleaned_data
         return [

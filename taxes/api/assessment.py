@@ -39,12 +39,23 @@ class AssessmentRunCreateSerializer(serializers.Serializer):
 
 
 class AssessmentProposalSerializer(serializers.ModelSerializer):
+    """A decision unit: ``party`` the addressee, ``co_obligors`` the other holders (ids), ``decisions`` the ids of
+    the issued decisions (one per tax liability, in the order of ``taxes["decisions"]``); ``decision`` the first."""
+
     party_name = serializers.CharField(source="party.__str__", read_only=True)
+    co_obligors = serializers.SerializerMethodField()
+    decisions = serializers.SerializerMethodField()
 
     class Meta:
         model = Proposal
-        fields = ["id", "party", "party_name", "total", "previous_total", "difference", "flags", "channel",
-                  "decision", "taxes"]  # fmt: skip
+        fields = ["id", "unit", "party", "party_name", "co_obligors", "total", "previous_total", "difference",
+                  "flags", "channel", "decision", "decisions", "taxes"]  # fmt: skip
+
+    def get_co_obligors(self, obj) -> list[int]:
+        return list((obj.taxes or {}).get("co_obligors", []))
+
+    def get_decisions(self, obj) -> list[int]:
+        return [link.decision_id for link in sorted(obj.issued.all(), key=lambda link: link.position)]
 
 
 class TaxDecisionTaxSerializer(serializers.ModelSerializer):
@@ -115,7 +126,7 @@ class AssessmentProposalListView(APIView):
     )
     def get(self, request, pk: int):
         run = get_object_or_404(AssessmentRun, pk=pk)
-        rows = list(run.proposals.select_related("party").order_by("-difference", "id"))
+        rows = list(run.proposals.select_related("party").prefetch_related("issued").order_by("-difference", "id"))
         flag = request.query_params.get("flag")
         if flag:
             rows = [p for p in rows if flag in p.flags]

@@ -57,7 +57,19 @@ class ObjectSerializer(serializers.ModelSerializer):
 class VersionInput(serializers.Serializer):
     valid_from = serializers.DateField()
     valid_to = serializers.DateField(required=False, allow_null=True)
-    category = serializers.CharField(max_length=40)
+    category = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="empty for a vehicle: the transport tax class follows from its data",
+    )
+    vehicle_kind = serializers.ChoiceField(
+        choices=["truck", "tractor", "trailer", "bus"],
+        required=False,
+        allow_blank=True,
+        help_text="the kind of a vehicle entered without a class",
+    )
     area = serializers.DecimalField(max_digits=14, decimal_places=4, required=False)
     area_low = serializers.DecimalField(max_digits=14, decimal_places=4, required=False)
     value = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)

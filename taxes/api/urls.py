@@ -1,5 +1,8 @@
-from taxes.api import assessment, declarations, rates, register
+from taxes.api import appeals, assessment, declarations, rates, register
+from taxes.api import changes as changes_area
 from taxes.api import decisions as decisions_area
 
 urlpatterns = [*rates.urlpatterns, *register.urlpatterns, *declarations.urlpatterns, *assessment.urlpatterns]
 urlpatterns += decisions_area.urlpatterns
+urlpatterns += appeals.urlpatterns
+urlpatterns += changes_area.urlpatterns

@@ -3,15 +3,22 @@ checks of a payload — pure functions, no ORM (the services pass in holidays an
 
 The payload (``Declaration.payload``) is the same for a clerk's form and for a parsed ePUAP form::
 
-    {"taxpayer": {"pesel": "", "nip": "", "first_name": "", "surname": "", "name": "",
+    {"taxpayer": {"pesel": "", "nip": "", "regon": "", "first_name": "", "surname": "", "name": "",
                   "role": "owner|co_owner|perpetual|possessor|spouse", "share": "1/2"},
      "objects": [{"kind": "land|building|structure|agricultural|forest|vehicle", "event": "acquired|disposed",
                   "precinct": "", "parcel": "", "identifier": "", "category": "<RateCategory.code>",
                   "area": "800.0000", "area_low": "0", "value": "0", "land_type": "", "land_class": "",
                   "reserve": false, "vehicle_mass_kg": null, "vehicle_axles": null,
-                  "vehicle_air_suspension": false, "vehicle_seats": null, "vehicle_year": null}],
+                  "vehicle_air_suspension": false, "vehicle_seats": null, "vehicle_year": null,
+                  "exemption": "<ExemptionReason.code>"}],   # exemption: only the exempt objects (ZIN-2, ZDN-2, …)
      "co_owners": [{"pesel": "", "nip": "", "first_name": "", "surname": "", "name": "", "share": "1/2"}],
-     "totals": {"land_area": "…", "building_area": "…", "structure_value": "…"}}   # optional (ZIN-1 part D)
+     "totals": {"land_area": "…", "building_area": "…", "structure_value": "…",    # optional (Podsumowanie):
+                "agricultural_area": "…", "forest_area": "…"},                   # Σ of the taxable objects
+     "declared_tax": "1234",                                  # optional: the tax a DN-1 / DR-1 / DL-1 / DT-1 declares
+     "declared_tax_by_category": {"<RateCategory.code>": "1200.50"}}   # optional: per group; Σ = declared_tax
+
+``land_type`` of agricultural land: arable, meadow (also pastures), orchard, built_up, pond_salmon, pond_other;
+``land_class`` its EGiB class (I, II, IIIa, IIIb, III, IVa, IVb, IV, V, VI, VIz; ``Wsr`` for a pond).
 
 Decimals are strings. See docs/integrations/tax-forms.md for the XML layout.
 """
@@ -28,6 +35,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from core.domain.calendar import deadline, next_working_day
+from taxes.domain.engine import round_tax
 
 FORMS = ("IN-1", "DN-1", "IR-1", "DR-1", "IL-1", "DL-1", "DT-1")
 #: the object kinds each form may declare
@@ -59,11 +67,8 @@ AREA_KINDS = ("land", "building", "agricultural", "forest")
 PURPOSES = ("first", "correction", "change")
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "data" / "forms"
-NAMESPACES = {
-    "urn:magistrat:podatki:IN-1:1": "IN-1",
-    "urn:magistrat:podatki:DT-1:1": "DT-1",
-}
-XSD_OF_FORM = {"IN-1": "IN-1.xsd", "DT-1": "DT-1.xsd"}
+NAMESPACES = {f"urn:magistrat:podatki:{form}:1": form for form in FORMS}
+XSD_OF_FORM = {form: f"{form}.xsd" for form in FORMS}
 
 
 # --- deadlines ----------------------------------------------------------------------------------------------------
@@ -143,8 +148,11 @@ def _label(index: int, obj: Mapping) -> str:
     return _("object %(n)s (%(where)s)") % {"n": index, "where": where or "—"}
 
 
-def check_payload(*, form: str, payload: Mapping, categories: Mapping[str, CategoryInfo]) -> list[Problem]:
-    """Every problem of a payload, in order. Errors make the declaration structurally invalid."""
+def check_payload(
+    *, form: str, payload: Mapping, categories: Mapping[str, CategoryInfo], exemptions: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """Every problem of a payload, in order. Errors make the declaration structurally invalid. ``exemptions``
+    (ExemptionReason code → tax) checks the exemption codes of the objects when given."""
     problems: list[Problem] = []
 
     def error(code, message, index=None):
@@ -166,7 +174,7 @@ def check_payload(*, form: str, payload: Mapping, categories: Mapping[str, Categ
     if not objects:
         error("objects", _("The form declares no object."))
     allowed = KINDS_OF_FORM[form]
-    sums = {"land_area": Decimal("0"), "building_area": Decimal("0"), "structure_value": Decimal("0")}
+    sums = {key: Decimal("0") for key, _name in TOTALS_OF_XML}
     for index, obj in enumerate(objects, start=1):
         label = _label(index, obj)
         kind = obj.get("kind")
@@ -194,6 +202,13 @@ def check_payload(*, form: str, payload: Mapping, categories: Mapping[str, Categ
         if obj.get("event") == "disposed":
             continue  # a sale names the object; its description is not needed
         code = obj.get("category") or ""
+        if kind == "vehicle" and obj.get("vehicle_mass_kg"):  # the transport tax class from the vehicle data
+            from taxes.domain.vehicles import expected_vehicle_class
+
+            code, problem = expected_vehicle_class(obj, code, obj.get("vehicle_kind") or "")
+            if problem:
+                error("category", _("%(object)s: %(problem)s") % {"object": label, "problem": problem}, index)
+                continue
         category = categories.get(code)
         if category is None:
             error("category", _("%(object)s: unknown category %(code)s.") % {"object": label, "code": code or "—"},
@@ -219,11 +234,28 @@ def check_payload(*, form: str, payload: Mapping, categories: Mapping[str, Categ
             error("area", _("%(object)s: the area must be greater than zero.") % {"object": label}, index)
         if kind == "agricultural" and not (obj.get("land_class") and obj.get("land_type")):
             error("land_class", _("%(object)s: the land class and type are missing.") % {"object": label}, index)
-        if area is not None and area >= 0:
-            if kind == "land":
-                sums["land_area"] += area
-            elif kind == "building":
-                sums["building_area"] += area
+        elif kind == "agricultural":
+            land_type, land_class = obj["land_type"], obj["land_class"]
+            if land_type not in CLASSES_OF_LAND_TYPE:
+                error("land_type", _("%(object)s: unknown land use %(type)s.") % {"object": label, "type": land_type},
+                      index)  # fmt: skip
+            elif land_class not in CLASSES_OF_LAND_TYPE[land_type]:
+                error("land_class", _("%(object)s: %(class)s is not a land register class of %(type)s (allowed: "
+                                      "%(allowed)s).") % {"object": label, "class": land_class, "type": land_type,
+                                                          "allowed": ", ".join(CLASSES_OF_LAND_TYPE[land_type])},
+                      index)  # fmt: skip
+        exemption = obj.get("exemption") or ""
+        if exemption and exemptions is not None:
+            if exemption not in exemptions:
+                error("exemption", _("%(object)s: unknown exemption reason %(code)s.") % {
+                    "object": label, "code": exemption}, index)  # fmt: skip
+            elif exemptions[exemption] != TAX_OF_KIND[kind]:
+                error("exemption", _("%(object)s: exemption %(code)s belongs to another tax.") % {
+                    "object": label, "code": exemption}, index)  # fmt: skip
+        if exemption:
+            continue  # the totals (Podsumowanie) are those of the taxable objects
+        if area is not None and area >= 0 and kind in ("land", "building", "agricultural", "forest"):
+            sums[f"{kind}_area"] += area
         value = amounts.get("value")
         if kind == "structure" and value is not None and value >= 0:
             sums["structure_value"] += value
@@ -232,6 +264,8 @@ def check_payload(*, form: str, payload: Mapping, categories: Mapping[str, Categ
         "land_area": _("the total area of land"),
         "building_area": _("the total usable area of buildings"),
         "structure_value": _("the total value of structures"),
+        "agricultural_area": _("the total area of agricultural land"),
+        "forest_area": _("the total area of forests"),
     }
     for key, declared in totals.items():
         if key not in sums or declared in (None, ""):
@@ -240,6 +274,7 @@ def check_payload(*, form: str, payload: Mapping, categories: Mapping[str, Categ
         if amount is None or amount != sums[key]:
             error("totals", _("The totals do not add up: %(what)s is %(declared)s, the objects sum to %(sum)s.") % {
                 "what": labels[key], "declared": declared, "sum": sums[key]})  # fmt: skip
+    problems += _declared_tax_problems(form, payload, categories)
     total_share = own_share or Fraction(0)
     for number, co_owner in enumerate(payload.get("co_owners") or [], start=1):
         if not (co_owner.get("pesel") or co_owner.get("nip")):
@@ -252,6 +287,48 @@ def check_payload(*, form: str, payload: Mapping, categories: Mapping[str, Categ
             total_share += share
     if total_share > 1:
         error("shares", _("The shares add up to %(total)s, more than the whole.") % {"total": str(total_share)})
+    return problems
+
+
+def _declared_tax_problems(form: str, payload: Mapping, categories: Mapping[str, CategoryInfo]) -> list[Problem]:
+    """The tax a declaration of a legal person states: numbers, not negative, per group of a category of the form's
+    tax, the groups adding up to the total (exactly, or rounded to full złoty as the form's total is)."""
+    problems: list[Problem] = []
+    groups = payload.get("declared_tax_by_category") or {}
+    total_text = payload.get("declared_tax")
+    if not groups and total_text in (None, ""):
+        return problems
+    taxes = {TAX_OF_KIND[kind] for kind in KINDS_OF_FORM[form]}
+    amounts = []
+    for code, text in [*groups.items(), (None, total_text)]:
+        if code is None and total_text in (None, ""):
+            continue
+        amount = decimal_or_none(text)
+        what = _("The declared tax") if code is None else _("The declared tax of %(code)s") % {"code": code}
+        if amount is None or text in (None, ""):
+            problems.append(Problem("declared_tax", _("%(what)s: %(value)s is not a number.") % {
+                "what": what, "value": text or "—"}))  # fmt: skip
+            continue
+        if amount < 0:
+            problems.append(Problem("declared_tax", _("%(what)s cannot be negative (%(value)s).") % {
+                "what": what, "value": text}))  # fmt: skip
+        if code is not None:
+            category = categories.get(code)
+            if category is None or category.tax not in taxes:
+                problems.append(
+                    Problem(
+                        "declared_tax",
+                        _("The declared tax names category %(code)s, which is not a category of form %(form)s.")
+                        % {"code": code, "form": form},
+                    )
+                )
+            amounts.append(amount)
+    total = decimal_or_none(total_text) if total_text not in (None, "") else None
+    exact_sum = sum(amounts, Decimal("0"))
+    if groups and total is not None and not problems and total not in (exact_sum, round_tax(exact_sum)):
+        problems.append(Problem("declared_tax", _("The declared tax does not add up: the total is %(total)s, the "
+                                                  "groups sum to %(sum)s.") % {
+            "total": total_text, "sum": exact_sum}))  # fmt: skip
     return problems
 
 
@@ -343,7 +420,49 @@ ROLE_OF_XML = {
     "malzonek": "spouse",
 }
 EVENT_OF_XML = {"nabycie": "acquired", "zbycie": "disposed"}
-KIND_OF_ELEMENT = {"Grunt": "land", "Budynek": "building", "Budowla": "structure", "Pojazd": "vehicle"}
+KIND_OF_ELEMENT = {
+    "Grunt": "land",
+    "Budynek": "building",
+    "Budowla": "structure",
+    "UzytekRolny": "agricultural",
+    "Las": "forest",
+    "Pojazd": "vehicle",
+}
+#: the sections of each form: taxable objects (ZIN-1 …), exempt objects (ZIN-2 …, each with its ``Zwolnienie``
+#: code) and other taxpayers / co-owners (ZIN-3 …)
+SECTIONS = {
+    "IN-1": ("ZIN1", "ZIN2", "ZIN3"),
+    "DN-1": ("ZDN1", "ZDN2", None),
+    "IR-1": ("ZIR1", "ZIR2", "ZIR3"),
+    "DR-1": ("ZDR1", "ZDR2", None),
+    "IL-1": ("ZIL1", "ZIL2", "ZIL3"),
+    "DL-1": ("ZDL1", "ZDL2", None),
+    "DT-1": ("DT1A", None, None),
+}
+#: ``Podsumowanie`` elements → ``totals`` keys (each must equal the sum over the taxable objects)
+TOTALS_OF_XML = (
+    ("land_area", "PowierzchniaGruntow"),
+    ("building_area", "PowierzchniaBudynkow"),
+    ("structure_value", "WartoscBudowli"),
+    ("agricultural_area", "PowierzchniaUzytkowRolnych"),
+    ("forest_area", "PowierzchniaLasow"),
+)
+#: EGiB land use (symbol of the użytek) → ``land_type`` of the register (hectare multipliers, upr art. 4)
+LAND_TYPE_OF_EGIB = {"R": "arable", "Ł": "meadow", "Ps": "meadow", "S": "orchard", "Br": "built_up"}
+POND_EGIB = "Wsr"
+#: the EGiB classes each land type may have (the multiplier table: arable IIIa/IIIb/IVa/IVb, meadows III/IV;
+#: orchards take the arable multipliers, III → IIIa, IV → IVa)
+ARABLE_CLASSES = ("I", "II", "IIIa", "IIIb", "IVa", "IVb", "V", "VI", "VIz")
+CLASSES_OF_LAND_TYPE = {
+    "arable": ARABLE_CLASSES,
+    "orchard": (*ARABLE_CLASSES, "III", "IV"),
+    "built_up": (*ARABLE_CLASSES, "III", "IV"),
+    "meadow": ("I", "II", "III", "IV", "V", "VI", "VIz"),
+    "pond_salmon": (POND_EGIB,),
+    "pond_other": (POND_EGIB,),
+}
+#: a gospodarstwo rolne has more than 1 ha (the default category of an IR-1 / DR-1 without ``Kategoria``)
+FARM_AREA = Decimal("1")
 
 
 @dataclass
@@ -365,8 +484,61 @@ def _person(element, ns: str) -> dict:
     }
 
 
+def _local(element) -> str:
+    return element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
+
+
+def _object(kind: str, child, ns: str) -> dict:
+    obj = {
+        "kind": kind,
+        "event": EVENT_OF_XML.get(child.get("zdarzenie", "nabycie"), "acquired"),
+        "precinct": _t(child, "Obreb", ns),
+        "parcel": _t(child, "NrDzialki", ns),
+        "identifier": _t(child, "NrRejestracyjny", ns) if kind == "vehicle" else _t(child, "Identyfikator", ns),
+        "category": _t(child, "Kategoria", ns),
+        "area": _t(child, "Powierzchnia", ns) or "0",
+        "area_low": _t(child, "PowierzchniaNiska", ns) or "0",
+        "value": _t(child, "Wartosc", ns) or "0",
+    }
+    if kind == "vehicle":
+        obj.update(
+            vehicle_mass_kg=_int(_t(child, "DMC", ns)),
+            vehicle_axles=_int(_t(child, "Osie", ns)),
+            vehicle_air_suspension=_bool(_t(child, "ZawieszeniePneumatyczne", ns)),
+            vehicle_seats=_int(_t(child, "Miejsca", ns)),
+            vehicle_year=_int(_t(child, "RokProdukcji", ns)),
+        )
+    elif kind == "agricultural":
+        use, land_class = _t(child, "Uzytek", ns), _t(child, "Klasa", ns)
+        if use == POND_EGIB:
+            obj["land_type"] = "pond_salmon" if _bool(_t(child, "RybyLososiowate", ns)) else "pond_other"
+            land_class = land_class or POND_EGIB  # a pond has no soil class in the EGiB
+        else:
+            obj["land_type"] = LAND_TYPE_OF_EGIB.get(use, use)
+        obj["land_class"] = land_class
+    elif kind == "forest":
+        obj["reserve"] = _bool(_t(child, "Rezerwat", ns))
+        obj["category"] = obj["category"] or ("forest_reserve" if obj["reserve"] else "forest")
+    exemption = _t(child, "Zwolnienie", ns)
+    if exemption:
+        obj["exemption"] = exemption
+    return obj
+
+
+def _objects(container, ns: str) -> list[dict]:
+    objects = []
+    for child in container if container is not None else []:
+        kind = KIND_OF_ELEMENT.get(_local(child))
+        if kind is not None:
+            objects.append(_object(kind, child, ns))
+    return objects
+
+
 def map_form(form: str, element) -> ParsedForm:
-    """A validated form element → (year, purpose, event date, payload)."""
+    """A validated form element → (year, purpose, event date, payload). Every form has the same frame: ``Naglowek``
+    (year, purpose, event date), ``Podatnik``, the taxable objects (ZIN-1, ZDN-1, ZIR-1, …, DT-1/A) with an optional
+    ``Podsumowanie``, the exempt objects (ZIN-2, ZDN-2, …, each with its exemption code), the co-owners (ZIN-3, …)
+    and, on the declarations of legal persons, the declared tax (``Podatek``)."""
     ns = element.tag[1:].partition("}")[0]
     header = element.find(f"{{{ns}}}Naglowek")
     year = _int(_t(header, "Rok", ns))
@@ -375,53 +547,40 @@ def map_form(form: str, element) -> ParsedForm:
     event_date = datetime.date.fromisoformat(event_text) if event_text else None
     taxpayer_el = element.find(f"{{{ns}}}Podatnik")
     taxpayer = _person(taxpayer_el, ns)
+    regon = _t(taxpayer_el, "REGON", ns)
+    if regon:
+        taxpayer["regon"] = regon
     taxpayer["role"] = ROLE_OF_XML.get(_t(taxpayer_el, "TytulPrawny", ns), "owner")
     taxpayer["share"] = _t(taxpayer_el, "Udzial", ns) or "1/1"
-    objects: list[dict] = []
-    container = element.find(f"{{{ns}}}ZIN1") if form == "IN-1" else element.find(f"{{{ns}}}DT1A")
-    for child in container if container is not None else []:
-        if not isinstance(child.tag, str):
-            continue
-        local = child.tag.rpartition("}")[2]
-        kind = KIND_OF_ELEMENT.get(local)
-        if kind is None:
-            continue
-        obj = {
-            "kind": kind,
-            "event": EVENT_OF_XML.get(child.get("zdarzenie", "nabycie"), "acquired"),
-            "precinct": _t(child, "Obreb", ns),
-            "parcel": _t(child, "NrDzialki", ns),
-            "identifier": _t(child, "NrRejestracyjny", ns) if kind == "vehicle" else _t(child, "Identyfikator", ns),
-            "category": _t(child, "Kategoria", ns),
-            "area": _t(child, "Powierzchnia", ns) or "0",
-            "area_low": _t(child, "PowierzchniaNiska", ns) or "0",
-            "value": _t(child, "Wartosc", ns) or "0",
-        }
-        if kind == "vehicle":
-            obj.update(
-                vehicle_mass_kg=_int(_t(child, "DMC", ns)),
-                vehicle_axles=_int(_t(child, "Osie", ns)),
-                vehicle_air_suspension=_bool(_t(child, "ZawieszeniePneumatyczne", ns)),
-                vehicle_seats=_int(_t(child, "Miejsca", ns)),
-                vehicle_year=_int(_t(child, "RokProdukcji", ns)),
-            )
-        objects.append(obj)
+    taxable_name, exempt_name, others_name = SECTIONS[form]
+    container = element.find(f"{{{ns}}}{taxable_name}")
+    objects = _objects(container, ns)
+    if exempt_name:
+        objects += _objects(element.find(f"{{{ns}}}{exempt_name}"), ns)
+    if form in ("IR-1", "DR-1"):
+        physical = sum((decimal_or_none(o["area"]) or Decimal("0") for o in objects if o["event"] == "acquired"),
+                       Decimal("0"))  # fmt: skip
+        for obj in objects:
+            obj["category"] = obj["category"] or ("agri_farm" if physical > FARM_AREA else "agri_other")
     payload: dict = {"taxpayer": taxpayer, "objects": objects, "co_owners": []}
     summary = container.find(f"{{{ns}}}Podsumowanie") if container is not None else None
     if summary is not None:
-        payload["totals"] = {
-            key: _t(summary, name, ns)
-            for key, name in (
-                ("land_area", "PowierzchniaGruntow"),
-                ("building_area", "PowierzchniaBudynkow"),
-                ("structure_value", "WartoscBudowli"),
-            )
-            if _t(summary, name, ns)
-        }
-    others = element.find(f"{{{ns}}}ZIN3")
+        payload["totals"] = {key: _t(summary, name, ns) for key, name in TOTALS_OF_XML if _t(summary, name, ns)}
+    others = element.find(f"{{{ns}}}{others_name}") if others_name else None
     for person in others if others is not None else []:
-        if isinstance(person.tag, str) and person.tag.endswith("}Wspolwlasciciel"):
+        if _local(person) == "Wspolwlasciciel":
             payload["co_owners"].append({**_person(person, ns), "share": _t(person, "Udzial", ns)})
+    tax = element.find(f"{{{ns}}}Podatek")
+    if tax is not None:
+        groups = {
+            amount.get("kategoria"): (amount.text or "").strip()
+            for amount in tax
+            if _local(amount) == "Kwota" and amount.get("kategoria")
+        }
+        if groups:
+            payload["declared_tax_by_category"] = groups
+        if _t(tax, "Razem", ns):
+            payload["declared_tax"] = _t(tax, "Razem", ns)
     return ParsedForm(form=form, year=year, purpose=purpose, event_date=event_date, payload=payload)
 
 
@@ -457,6 +616,8 @@ VERSION_FIELDS = (
     "vehicle_air_suspension",
     "vehicle_seats",
     "vehicle_year",
+    "exemption",
+    "vehicle_kind",
 )
 
 

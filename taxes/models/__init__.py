@@ -1,3 +1,4 @@
+from taxes.models.appeals import DecisionAppeal
 from taxes.models.assessment import (
     AssessmentRun,
     Decision,
@@ -23,6 +24,7 @@ __all__ = [
     "AssessmentRun",
     "CommodityPrice",
     "Decision",
+    "DecisionAppeal",
     "DecisionInstallment",
     "DecisionItem",
     "DecisionTax",

@@ -70,10 +70,17 @@ class AssessmentRun(models.Model):
 
 
 class Proposal(models.Model):
-    """One taxpayer's computed decision in a dry run, with last year's figure and the anomaly flags."""
+    """One decision unit's computed decisions in a dry run, with last year's figure and the anomaly flags.
+
+    A decision unit is a set of jointly and severally liable holders (co-owners, spouses; upol art. 3 ust. 4):
+    ``unit`` is their sorted party ids joined by "-" ("12-57"; a sole taxpayer: "12"), ``party`` the addressee (the
+    others are the co-obligors, in ``taxes["co_obligors"]``). ``taxes["decisions"]`` holds one element per tax
+    liability (one decision each); ``total`` is their sum. ``decision`` is the first issued decision (all of them:
+    :class:`ProposalDecision`)."""
 
     run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="proposals")
     party = models.ForeignKey("core.Party", on_delete=models.PROTECT, related_name="+")
+    unit = models.CharField(_("decision unit"), max_length=200, default="")
     total = models.DecimalField(_("tax"), max_digits=14, decimal_places=2)
     previous_total = models.DecimalField(_("last year"), max_digits=14, decimal_places=2, null=True, blank=True)
     difference = models.DecimalField(_("difference"), max_digits=14, decimal_places=2, default=0)
@@ -88,10 +95,28 @@ class Proposal(models.Model):
         ordering = ["run", "party"]
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
-        constraints = [models.UniqueConstraint(fields=["run", "party"], name="proposal_one_per_party")]
+        constraints = [models.UniqueConstraint(fields=["run", "unit"], name="proposal_one_per_unit")]
 
     def __str__(self) -> str:
         return f"{self.party}: {self.total}"
+
+
+class ProposalDecision(models.Model):
+    """The decisions issued from a proposal: ``position`` is the index in ``taxes["decisions"]``. The unique
+    (proposal, position) is the backstop of a resumed issue: never a decision twice."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="issued")
+    position = models.PositiveSmallIntegerField()
+    decision = models.OneToOneField("taxes.Decision", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["proposal", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "position"], name="proposal_decision_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}/{self.position}: {self.decision_id}"
 
 
 class Decision(models.Model):
@@ -111,8 +136,8 @@ class Decision(models.Model):
     TRANSITIONS = {
         Status.DRAFT: {Status.ISSUED, Status.CANCELLED},
         Status.ISSUED: {Status.DELIVERED, Status.CANCELLED},
-        Status.DELIVERED: {Status.FINAL},
-        Status.FINAL: set(),
+        Status.DELIVERED: {Status.FINAL, Status.CANCELLED},  # cancelled: revoked on appeal (taxes.models.appeals)
+        Status.FINAL: {Status.DELIVERED},  # a timely appeal received after the decision was marked final (by post)
         Status.CANCELLED: set(),
     }
 
@@ -153,9 +178,6 @@ class Decision(models.Model):
         verbose_name_plural = _("decisions")
         constraints = [
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="decision_number_unique"),
-            models.UniqueConstraint(
-                fields=["run", "party"], condition=Q(run__isnull=False), name="decision_one_per_party_in_run"
-            ),
         ]
 
     def __str__(self) -> str:

@@ -32,7 +32,7 @@ from core.models import Party
 from core.selectors import holidays_between
 from core.services.audit import audit_log
 from taxes.domain import forms as F
-from taxes.models import Declaration, Liability, RateCategory, TaxObject
+from taxes.models import Declaration, ExemptionReason, Liability, RateCategory, TaxObject
 
 MANAGE = "taxes.manage_register"
 OPS = ("object_create", "object_version_add", "object_end", "liability_add", "liability_end")
@@ -49,6 +49,11 @@ def _categories() -> dict[str, F.CategoryInfo]:
         code: F.CategoryInfo(code, tax, unit)
         for code, tax, unit in RateCategory.objects.values_list("code", "tax", "unit")
     }
+
+
+def _exemptions() -> dict[str, str]:
+    """ExemptionReason code → tax (the exemption codes a form may name)."""
+    return dict(ExemptionReason.objects.values_list("code", "tax"))
 
 
 def filing_deadline(*, form: str, year: int, event_date: datetime.date | None) -> datetime.date | None:
@@ -189,7 +194,7 @@ def declaration_record(
         errors["event_date"] = [_("A change during the year needs the date of the event.")]
     if errors:
         raise ServiceValidationError(_("Correct the declaration."), errors=errors)
-    problems = F.check_payload(form=form, payload=payload, categories=_categories())
+    problems = F.check_payload(form=form, payload=payload, categories=_categories(), exemptions=_exemptions())
     _refuse_invalid(problems)
     deadline_day = filing_deadline(form=form, year=year, event_date=event_date)
     late = F.is_late(filed_on=filed_on, deadline_day=deadline_day)
@@ -347,6 +352,9 @@ def declaration_accept(*, actor, declaration: Declaration, proposal: list | None
         locked.save(update_fields=["proposal", "status", "decided_by", "decided_at"])
         audit_log(actor=actor, action="taxes.declaration.accepted", obj=locked, details={
             "edited": proposal is not None, "results": results})  # fmt: skip
+        from taxes.services.changes import on_declaration_accepted
+
+        on_declaration_accepted(actor=actor, declaration=locked)  # self-assessment posted / changes detected
     return locked
 
 
@@ -438,7 +446,9 @@ def declaration_from_incoming(*, actor, entry) -> Declaration:
     with transaction.atomic():
         case = entry.case if entry.case_id else None
         # check the payload before a case is opened, so that a refusal writes nothing
-        problems = F.check_payload(form=parsed.form, payload=parsed.payload, categories=_categories())
+        problems = F.check_payload(
+            form=parsed.form, payload=parsed.payload, categories=_categories(), exemptions=_exemptions()
+        )
         _refuse_invalid(problems)
         if case is None:
             case = _open_case(actor=actor, entry=entry)

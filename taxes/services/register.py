@@ -104,7 +104,7 @@ def _require(actor) -> None:
 
 def _resolve_version(kind: str, raw: dict, errors: dict) -> dict:
     """The version fields with the category / exemption resolved and the numbers parsed; errors collected."""
-    unknown = set(raw) - set(VERSION_FIELDS)
+    unknown = set(raw) - set(VERSION_FIELDS) - {"vehicle_kind"}
     if unknown:
         errors.setdefault("__all__", []).append(
             _("Unknown fields of an object version: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
@@ -123,7 +123,11 @@ def _resolve_version(kind: str, raw: dict, errors: dict) -> dict:
     for name in ("land_type", "land_class"):
         data[name] = (data.get(name) or "").strip()
     tax = TaxObject.TAX_OF_KIND[kind]
-    category = data.get("category")
+    category = data.get("category") or None
+    if kind == Kind.VEHICLE:  # the transport tax class follows from the vehicle data (taxes.vehicles)
+        from taxes.vehicles import vehicle_version_category
+
+        category = vehicle_version_category(data, category, errors, raw.get("vehicle_kind") or "")
     if isinstance(category, str):
         category = RateCategory.objects.filter(code=category).first()
         if category is None:
@@ -383,6 +387,10 @@ def object_version_add(*, actor, object: TaxObject, valid_from: datetime.date, d
     _require(actor)
     errors: dict[str, list[str]] = {}
     valid_to = fields.pop("valid_to", None)
+    if object.kind == Kind.VEHICLE and not fields.get("category") and not fields.get("vehicle_kind"):
+        from taxes.vehicles import vehicle_kind_of
+
+        fields["vehicle_kind"] = vehicle_kind_of(object)  # the class then follows from the new data
     _check_from(valid_from, errors)
     _check_to(valid_to, errors)
     if valid_from and valid_to and valid_to < valid_from:

@@ -1,8 +1,9 @@
 """Back-office screens of the mass assessment under /taxes/assessment/: the runs (list + the new-run form, which
 creates the run and starts its dry run), a run (progress polled by HTMX every 2 s while DRAFT / ISSUING, the summary
-per tax and per paragraf, the histogram of the year-over-year differences, the proposals with filters by flag,
-sorting by the absolute difference and paging by 50) and its actions: compute again, issue (after a confirmation
-page stating the number of decisions and the total), cancel.
+per tax and per paragraf, the histogram of the year-over-year differences, the proposals — one per decision unit:
+the addressee, the co-obligors, last year / this year / difference, the planned decisions (one per tax liability)
+and the issued ones — with filters by flag, sorting by the absolute difference and paging by 50) and its actions:
+compute again, issue (after a confirmation page stating the number of decisions and the total), cancel.
 
 Thin: permission, form, one service call (``taxes.services.assessment``), template. Viewing needs
 ``taxes.assess_taxes`` or ``taxes.view_decision``; every change needs ``taxes.assess_taxes``. Refusals of the
@@ -11,6 +12,7 @@ services are shown as messages (the service wrote nothing)."""
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from decimal import Decimal
 
 from django import forms
@@ -27,9 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import ApplicationError
+from core.models import Party
 from core.views import BackOfficeView
 from taxes.models import AssessmentRun
+from taxes.models.assessment import ProposalDecision
 from taxes.services import assessment as svc
+from taxes.services.rendering import render_progress
 
 logger = logging.getLogger(__name__)
 
@@ -214,15 +219,42 @@ def _proposals(run: AssessmentRun, flag: str, sort: str):
     return qs.order_by("party__surname", "party__first_names", "id")
 
 
+def _annotate(page) -> None:
+    """Labels of the flags and the channel, the co-obligors (parties) and the issued decisions of a page of
+    proposals — two queries for the page."""
+    co_ids = {pid for p in page for pid in (p.taxes or {}).get("co_obligors", [])}
+    parties = Party.objects.in_bulk(co_ids)
+    issued = defaultdict(list)
+    for proposal_id, decision_id, number in (
+        ProposalDecision.objects.filter(proposal__in=list(page))
+        .order_by("proposal_id", "position")
+        .values_list("proposal_id", "decision_id", "decision__number")
+    ):
+        issued[proposal_id].append((decision_id, number))
+    for p in page:
+        data = p.taxes or {}
+        p.flag_labels = [FLAG_LABELS.get(f, f) for f in p.flags]
+        p.channel_label = CHANNEL_LABELS.get(p.channel, p.channel)
+        p.co_obligor_names = [parties[pid].display_name for pid in data.get("co_obligors", []) if pid in parties]
+        p.planned = [
+            (", ".join(str(TAX_LABELS.get(t, t)) for t in e.get("taxes", [])), e.get("total"), e.get("decision"))
+            for e in data.get("decisions", [])
+        ]
+        p.issued_decisions = issued.get(p.pk, [])
+
+
 class RunDetailView(_ViewPermMixin, BackOfficeView):
     permission_required = PERM
 
     def get(self, request, pk: int):
         run = get_object_or_404(AssessmentRun.objects.select_related("created_by", "issued_by"), pk=pk)
         context = {"run": run, "busy": run.status in BUSY}
+        if run.status == Status.ISSUED:  # the decisions' PDF/XML rendered and handed over to EZD by the worker
+            done, total = render_progress(run)
+            context.update(rendered_done=done, rendered_total=total, rendering=done < total)
         if request.headers.get("HX-Request") and request.GET.get("fragment") == "progress":
             response = render(request, "taxes/assessment/_progress.html", context)
-            if not context["busy"]:
+            if not context["busy"] and not context.get("rendering"):
                 response["HX-Refresh"] = "true"  # the run has finished: reload the page with its results
             return response
         flag = request.GET.get("flag", "")
@@ -230,9 +262,7 @@ class RunDetailView(_ViewPermMixin, BackOfficeView):
         sort = request.GET.get("sort", "party")
         sort = sort if sort in SORTS else "party"
         page = Paginator(_proposals(run, flag, sort), PAGE_SIZE).get_page(request.GET.get("page"))
-        for p in page:
-            p.flag_labels = [FLAG_LABELS.get(f, f) for f in p.flags]
-            p.channel_label = CHANNEL_LABELS.get(p.channel, p.channel)
+        _annotate(page)
         labels = bucket_labels()
         counts = histogram(run.proposals.values_list("total", "previous_total"))
         summary = run.summary or {}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from core.views import BackOfficeView
 from taxes.models import Decision
 from taxes.services import decisions as svc
+from taxes.views.appeals import detail_context
 
 PERM = "taxes.assess_taxes"
 
@@ -49,14 +50,7 @@ class DecisionDetailView(BackOfficeView):
 
     def get(self, request, pk: int):
         decision = get_object_or_404(Decision.objects.select_related("party", "document", "run"), pk=pk)
-        context = {
-            "decision": decision,
-            "items": decision.items.select_related("object").order_by("tax", "id"),
-            "taxes": decision.taxes.order_by("tax"),
-            "installments": decision.installments.order_by("number"),
-            "co_obligors": decision.co_obligors.order_by("pk"),
-        }
-        return render(request, "taxes/decisions/detail.html", context)
+        return render(request, "taxes/decisions/detail.html", detail_context(decision))
 
 
 class DecisionFileView(BackOfficeView):

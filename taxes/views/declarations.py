@@ -23,7 +23,7 @@ from core.models import Party
 from core.views import BackOfficeView
 from documents.models import IncomingEntry, StoredFile
 from taxes.domain import forms as F
-from taxes.models import Declaration, RateCategory, TaxObject
+from taxes.models import Declaration, ExemptionReason, RateCategory, TaxObject
 from taxes.services import declarations as svc
 
 VIEW = "taxes.view_declaration"
@@ -56,6 +56,20 @@ def filtered(data) -> tuple[FilterForm, object]:
 
 def _category_choices():
     return BLANK + [(c.code, f"{c.code} — {c.name}") for c in RateCategory.objects.order_by("tax", "code")]
+
+
+LAND_TYPES = {  # the land_type of agricultural land (taxes.domain.forms.CLASSES_OF_LAND_TYPE), EGiB symbols
+    "arable": gettext_lazy("arable land (R)"),
+    "meadow": gettext_lazy("meadow or pasture (Ł, Ps)"),
+    "orchard": gettext_lazy("orchard (S)"),
+    "built_up": gettext_lazy("built-up agricultural land (Br)"),
+    "pond_salmon": gettext_lazy("pond with salmonids (Wsr)"),
+    "pond_other": gettext_lazy("other pond (Wsr)"),
+}
+
+
+def _exemption_choices():
+    return BLANK + [(e.code, f"{e.code} — {e.name}") for e in ExemptionReason.objects.order_by("tax", "code")]
 
 
 class DeclarationForm(forms.Form):
@@ -115,6 +129,10 @@ class ObjectRow(forms.Form):
     value = forms.DecimalField(label=gettext_lazy("value (structures)"), max_digits=16, decimal_places=2,
                                required=False)  # fmt: skip
     land_class = forms.CharField(label=gettext_lazy("land class (EGiB)"), max_length=5, required=False)
+    land_type = forms.ChoiceField(label=gettext_lazy("land use (agricultural land)"), required=False,
+                                  choices=BLANK + list(LAND_TYPES.items()))  # fmt: skip
+    reserve = forms.BooleanField(label=gettext_lazy("nature reserve or national park (forest −50%)"), required=False)
+    exemption = forms.ChoiceField(label=gettext_lazy("exemption"), required=False, choices=_exemption_choices)
 
     def payload(self) -> dict | None:
         d = self.cleaned_data
@@ -125,8 +143,9 @@ class ObjectRow(forms.Form):
         for key in ("area", "area_low", "value"):
             if d.get(key) is not None:
                 row[key] = str(d[key])
-        if d.get("land_class"):
-            row["land_class"] = d["land_class"]
+        for key in ("land_class", "land_type", "reserve", "exemption"):
+            if d.get(key):
+                row[key] = d[key]
         return row
 
 

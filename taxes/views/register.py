@@ -41,9 +41,20 @@ class _ServiceForm(forms.Form):
                 self.add_error(field if field in self.fields else None, message)
 
 
+VEHICLE_KINDS = [
+    ("truck", gettext_lazy("truck")),
+    ("tractor", gettext_lazy("tractor unit")),
+    ("trailer", gettext_lazy("trailer or semi-trailer")),
+    ("bus", gettext_lazy("bus")),
+]
+
+
 class VersionFields(_ServiceForm):
     valid_from = forms.DateField(label=gettext_lazy("valid from (1st day of a month)"), widget=DATE)
-    category = forms.ModelChoiceField(label=gettext_lazy("rate category"), queryset=RateCategory.objects.all())
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("rate category"), queryset=RateCategory.objects.all(), required=False,
+        help_text=gettext_lazy("For a vehicle it may be left empty: the transport tax class follows from its data."),
+    )  # fmt: skip
     area = forms.DecimalField(label=gettext_lazy("area (m² or ha)"), max_digits=14, decimal_places=4, required=False)
     area_low = forms.DecimalField(label=gettext_lazy("of which height 1.40–2.20 m (counted 50%)"), max_digits=14,
                                   decimal_places=4, required=False)  # fmt: skip
@@ -58,12 +69,17 @@ class VersionFields(_ServiceForm):
     vehicle_air_suspension = forms.BooleanField(label=gettext_lazy("air suspension"), required=False)
     vehicle_seats = forms.IntegerField(label=gettext_lazy("seats"), min_value=0, required=False)
     vehicle_year = forms.IntegerField(label=gettext_lazy("year of manufacture"), min_value=1900, required=False)
+    vehicle_kind = forms.ChoiceField(label=gettext_lazy("kind of vehicle (when the class is left empty)"),
+                                     choices=[("", "—"), *VEHICLE_KINDS], required=False)  # fmt: skip
     exemption = forms.ModelChoiceField(label=gettext_lazy("exemption"), queryset=ExemptionReason.objects.all(),
                                        required=False)  # fmt: skip
 
     def version(self) -> dict:
         data = dict(self.cleaned_data)
-        return {k: data[k] for k in svc.VERSION_FIELDS if k in data}
+        version = {k: data[k] for k in svc.VERSION_FIELDS if k in data}
+        if data.get("vehicle_kind"):
+            version["vehicle_kind"] = data["vehicle_kind"]
+        return version
 
 
 class ObjectForm(VersionFields):

@@ -14,7 +14,7 @@ from finance.models import BankProfile
 from taxes.hooks.rates import seed_demo
 from taxes.models import Decision, Liability, Proposal, Rate, TaxObject
 from taxes.services.register import object_create
-from tests.factories import PersonFactory
+from tests.factories import OrganisationFactory, PersonFactory
 
 D = Decimal
 JAN = datetime.date(2025, 1, 1)
@@ -90,3 +90,45 @@ def register_2025(db, assess_clerk, settings):
 def counts() -> tuple[int, ...]:
     """(proposals, decisions, audit events) — unchanged after a refusal."""
     return Proposal.objects.count(), Decision.objects.count(), AuditEvent.objects.count()
+
+
+@pytest.fixture
+def register_units(db, assess_clerk, settings):
+    """Decision units from 1.01.2026 (rates at the 2026 maxima): Adamski owns a house alone (100 m²) and land with
+    Bednarek ½ + ½ (1000 m²) → units {Adamski} and {Adamski, Bednarek}; Cieslak land 500 m² and forest 2 ha without
+    agricultural land → two decisions (property, forest); Dudek owns a house (80 m²) with his spouse Dudkowa →
+    one unit addressed to Dudek; Ewert co-owns land with a company (½ + ½) → DN-1 territory, left out."""
+    settings.FINANCE_CREDITOR_NIP = "1234563218"
+    settings.MAGISTRAT_OFFICE_NAME = "Urząd Gminy Testowo"
+    seed_demo()
+    people = {
+        "a": PersonFactory(surname="Adamski"),
+        "b": PersonFactory(surname="Bednarek"),
+        "c": PersonFactory(surname="Cieslak"),
+        "d_spouse": PersonFactory(surname="Dudkowa"),  # the lower id: the addressee is still Dudek, the owner
+        "d": PersonFactory(surname="Dudek"),
+        "e": PersonFactory(surname="Ewert"),
+        "company": OrganisationFactory(name="Spółka Testowa sp. z o.o."),
+    }
+    jan = datetime.date(2026, 1, 1)
+    owner, co, spouse = Liability.Role.OWNER, Liability.Role.CO_OWNER, Liability.Role.SPOUSE
+    K = TaxObject.Kind
+
+    def obj(kind, parcel, version, holders):
+        return object_create(
+            actor=assess_clerk, kind=kind, precinct="Unitowo", parcel=parcel, identifier="",
+            version={"valid_from": jan, **version},
+            liabilities=[{"party": p, "role": role, "valid_from": jan, "share_numerator": n, "share_denominator": d}
+                         for p, role, n, d in holders],
+        )  # fmt: skip
+
+    a, b, c, d = people["a"], people["b"], people["c"], people["d"]
+    obj(K.BUILDING, "1/1", {"category": "building_residential", "area": D("100")}, [(a, owner, 1, 1)])
+    obj(K.LAND, "1/2", {"category": "land_other", "area": D("1000")}, [(a, co, 1, 2), (b, co, 1, 2)])
+    obj(K.LAND, "2/1", {"category": "land_other", "area": D("500")}, [(c, owner, 1, 1)])
+    obj(K.FOREST, "2/2", {"category": "forest", "area": D("2")}, [(c, owner, 1, 1)])
+    obj(K.BUILDING, "3/1", {"category": "building_residential", "area": D("80")},
+        [(d, owner, 1, 1), (people["d_spouse"], spouse, 1, 1)])  # fmt: skip
+    obj(K.LAND, "4/1", {"category": "land_other", "area": D("200")},
+        [(people["e"], co, 1, 2), (people["company"], co, 1, 2)])  # fmt: skip
+    return people

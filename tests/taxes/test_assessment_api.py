@@ -34,6 +34,15 @@ def test_run_create_dry_run_proposals_issue_decisions(register_2025, assess_cler
     issued = client.post(f"/api/v1/taxes/assessment-runs/{run['id']}/issue/")
     assert issued.status_code == 200
     assert issued.json()["status"] == "issued"
+    units = client.get(f"/api/v1/taxes/assessment-runs/{run['id']}/proposals/").json()
+    co = next(p for p in units if p["party"] == register_2025["co_a"].pk)
+    assert (co["unit"], co["co_obligors"], co["total"]) == (
+        f"{register_2025['co_a'].pk}-{register_2025['co_b'].pk}",
+        [register_2025["co_b"].pk],
+        "730.00",
+    )
+    assert co["decisions"] == [Decision.objects.get(run_id=run["id"], party=register_2025["co_a"]).pk]
+    assert [d["total"] for d in co["taxes"]["decisions"]] == ["730"]
     listing = client.get(f"/api/v1/taxes/decisions/?year=2025&party={register_2025['e1'].pk}").json()
     assert len(listing) == 1
     detail = client.get(f"/api/v1/taxes/decisions/{listing[0]['id']}/").json()

@@ -57,15 +57,22 @@ def test_list_and_new_run_show_exact_totals_and_e1(client, register_2025, assess
     assert 'hx-trigger="every 2s"' not in html  # not polling once computed
     summary = " ".join(re.sub(r"<[^>]+>", " ", html.split('data-testid="run-summary"', 1)[1].split("</dl>")[0]).split())
     assert f"{_('Total this year')} {_money('3597')}" in summary
-    assert f"{_('Decisions')} 4" in summary
+    assert f"{_('Decisions')} 3" in summary
+    assert f"{_('Decision units')} 5" in summary
     per_paragraf = " ".join(re.sub(r"<[^>]+>", " ", html.split('data-testid="summary-per-paragraf"')[1]).split())
     assert f"0310 {_money('1576')} 0320 {_money('1899')} 0330 {_money('122')}" in per_paragraf
     rows = _rows(html)
     e1 = next(cells for name, cells in rows.items() if name.endswith("Ejeden"))
-    assert e1[1:4] == ["—", _money("727"), _money("727")]
-    assert e1[5] == _("e-Doręczenia")
+    assert e1[1:5] == ["—", "—", _money("727"), _money("727")]
+    assert e1[6] == _("e-Doręczenia")
+    assert e1[7] == f"{_('property tax')}: {_money('727')}"
     maly = next(cells for name, cells in rows.items() if name.endswith("Maly"))
-    assert _("below threshold") in maly[4]
+    assert _("below threshold") in maly[5]
+    assert maly[7] == f"{_('property tax')}: {_money('4')} ({_('no decision')})"
+    co = next(cells for name, cells in rows.items() if name.endswith("Wspolny"))
+    assert co[1] == register_2025["co_b"].display_name
+    assert co[3] == _money("730")
+    assert not any(name.endswith("Bezadresu") for name in rows)  # a co-obligor, not a proposal of its own
     listing = client.get(reverse("taxes:assessment-runs")).content.decode()
     assert f"#{run.pk}" in listing
     assert _money("3597") in " ".join(listing.split())
@@ -85,17 +92,17 @@ def test_year_over_year_filter_sort_and_histogram(client, register_2025, assess_
     html = client.get(url).content.decode()
     rows = _rows(html)
     e1 = next(cells for name, cells in rows.items() if name.endswith("Ejeden"))
-    assert e1[1:4] == [_money("727"), _money("766"), _money("39")]
+    assert e1[2:5] == [_money("727"), _money("766"), _money("39")]
     # filter by flag: only the flagged rows
     only_change = _rows(client.get(url, {"flag": "change"}).content.decode())
     assert [n.split()[-1] for n in only_change] == ["Eszesc"]
-    assert _("change") in next(iter(only_change.values()))[4]
+    assert _("change") in next(iter(only_change.values()))[5]
     only_co = _rows(client.get(url, {"flag": "co_owner_no_address"}).content.decode())
     assert [n.split()[-1] for n in only_co] == ["Wspolny"]
     assert [n.split()[-1] for n in _rows(client.get(url, {"flag": "no_rate"}).content.decode())] == ["Bezstawki"]
-    # sorting by the absolute difference, the largest first (−430 before +39)
+    # sorting by the absolute difference, the largest first (−430, +40 of the co-owned land, +39)
     by_diff = [n.split()[-1] for n in _rows(client.get(url, {"sort": "difference"}).content.decode())]
-    assert by_diff == ["Eszesc", "Ejeden", "Bezadresu", "Wspolny", "Maly", "Bezstawki"]
+    assert by_diff == ["Eszesc", "Wspolny", "Ejeden", "Maly", "Bezstawki"]
     # the histogram: an SVG with a <title> and the same counts in the table beside it
     assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in html
     assert '<title id="chart-differences-t">' in html
@@ -104,9 +111,9 @@ def test_year_over_year_filter_sort_and_histogram(client, register_2025, assess_
     )
     assert f"{_('below −20 %')} 1" in table
     assert f"{_('−5 % to +5 %')} 0" in table
-    assert f"{_('+5 % to +20 %')} 3" in table
+    assert f"{_('+5 % to +20 %')} 2" in table
     assert f"{_('new taxpayer')} 2" in table
-    assert f"<title>{_('+5 % to +20 %')}: 3</title>" in html
+    assert f"<title>{_('+5 % to +20 %')}: 2</title>" in html
 
 
 def test_difference_buckets():
@@ -125,7 +132,9 @@ def test_difference_buckets():
 def test_paging_by_50(client, register_2025, assess_clerk):
     run = AssessmentRun.objects.create(year=2030, status=S.DRY_RUN, summary={"counts": {}}, created_by=assess_clerk)
     people = [PersonFactory(surname=f"Stronicowy{i:03d}") for i in range(51)]
-    Proposal.objects.bulk_create([Proposal(run=run, party=p, total=D("10"), difference=D("10")) for p in people])
+    Proposal.objects.bulk_create(
+        [Proposal(run=run, party=p, unit=str(p.pk), total=D("10"), difference=D("10")) for p in people]
+    )
     client.force_login(assess_clerk)
     url = reverse("taxes:assessment-run", args=[run.pk])
     assert len(_rows(client.get(url).content.decode())) == 50
@@ -141,8 +150,8 @@ def test_issue_through_the_confirmation(client, register_2025, assess_clerk, ban
     expected = ngettext(
         "%(counter)s decision for the total of %(total)s will be issued.",
         "%(counter)s decisions for the total of %(total)s will be issued.",
-        4,
-    ) % {"counter": 4, "total": _money("3597")}
+        3,
+    ) % {"counter": 3, "total": _money("3597")}
     assert expected in text
     assert Decision.objects.count() == 0  # the confirmation page writes nothing
     response = client.post(reverse("taxes:assessment-run-issue", args=[run.pk]))
@@ -150,9 +159,20 @@ def test_issue_through_the_confirmation(client, register_2025, assess_clerk, ban
     run.refresh_from_db()
     assert run.status == S.ISSUED
     assert sorted(Decision.objects.filter(run=run).values_list("total", flat=True)) == [
-        D("365"), D("365"), D("727"), D("2140")]  # fmt: skip
+        D("727"), D("730"), D("2140")]  # fmt: skip
     page = client.get(reverse("taxes:assessment-run", args=[run.pk])).content.decode()
-    assert (_("Decisions issued: %(count)d.") % {"count": 4}) in page
+    assert (_("Decisions issued: %(count)d.") % {"count": 3}) in page
+    done = Decision.objects.filter(run=run, document__isnull=False).count()
+    shown = _("Decision documents rendered and handed over to EZD: %(done)s of %(total)s") % {"done": done, "total": 3}
+    assert shown in page
+    fragment = client.get(
+        reverse("taxes:assessment-run", args=[run.pk]), {"fragment": "progress"}, HTTP_HX_REQUEST="true"
+    )
+    assert shown in fragment.content.decode()
+    assert ("HX-Refresh" in fragment) == (done == 3)  # polling goes on while documents are being rendered
+    e1 = Decision.objects.get(run=run, total=D("727"))
+    row = next(cells for name, cells in _rows(page).items() if name.endswith("Ejeden"))
+    assert row[7] == e1.number
 
 
 def test_second_active_run_refused_shows_message_writes_nothing(client, register_2025, assess_clerk):
@@ -187,7 +207,7 @@ def test_compute_again_and_cancel(client, register_2025, assess_clerk):
     client.post(reverse("taxes:assessment-run-action", args=[run.pk, "compute"]))
     run.refresh_from_db()
     assert run.status == S.DRY_RUN
-    assert Proposal.objects.filter(run=run).count() == 6
+    assert Proposal.objects.filter(run=run).count() == 5
     assert not old & set(Proposal.objects.filter(run=run).values_list("pk", flat=True))
     client.post(reverse("taxes:assessment-run-action", args=[run.pk, "cancel"]))
     run.refresh_from_db()

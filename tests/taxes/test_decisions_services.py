@@ -11,6 +11,7 @@ from core.exceptions import ApplicationError
 from core.models import AuditEvent
 from documents.events import deliver_receipt_events
 from documents.models import OutgoingDocument, ReceiptEvent, Shipment
+from epuap import crd
 from finance.models import AccountEntry, Installment, JournalEntry, ObligorAccount
 from taxes.models import Decision
 from taxes.services import decisions as svc
@@ -75,6 +76,12 @@ def test_hand_over_creates_one_document_and_case(make_decision, dec_clerk, jrwa_
     assert (doc.source_app, doc.source_ref, doc.kind) == ("taxes", f"decision:{decision.pk}", "decision")
     assert doc.case.jrwa.symbol == "3120"
     assert list(doc.recipients.all()) == [decision.party]
+    # the CRD document sealed and delivered electronically carries the PDF and the decision's own XML
+    version = doc.versions.get(number=1)
+    attached = {a.file_name: (a.mime, a.content) for a in crd.parse_document(bytes(version.xml)).attachments}
+    xml_name = f"{decision.number.replace('/', '-')}.xml"
+    assert attached[xml_name] == ("application/xml", svc.decision_xml(decision))
+    assert [m for m, _c in attached.values()].count("application/pdf") == 1
     again = svc.decision_hand_over(actor=dec_clerk, decision=decision)
     assert again.document_id == doc.pk
     assert OutgoingDocument.objects.filter(source_app="taxes").count() == 1

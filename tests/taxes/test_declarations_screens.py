@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework.test import APIClient
 
 from taxes.models import Declaration, Liability, ObjectVersion, TaxObject
-from taxes.services.declarations import declaration_record
+from taxes.services.declarations import declaration_accept, declaration_record
 from tests.factories import CaseFactory
 from tests.taxes.conftest_declarations import *  # noqa: F403
 from tests.taxes.conftest_declarations import counts, entry_with_xml
@@ -112,6 +112,39 @@ def test_record_refusals_show_messages_and_write_nothing(client, decl_clerk, tax
     assert response.context["form"].errors["party_query"] == [
         _("No party matches %(query)s.") % {"query": "00000000000"}]  # fmt: skip
     assert counts() == before
+
+
+def test_record_agricultural_land_and_an_exempt_forest_through_the_screen(client, decl_clerk, taxpayer, categories):
+    """The clerk's form gives the same payload as the IR-1 / IL-1 XML: land use, EGiB class, reserve, exemption."""
+    client.force_login(decl_clerk)
+    data = {
+        "form": "IR-1", "party_query": taxpayer.pesel, "year": "2025", "purpose": "change",
+        "event_date": "2025-06-10", "filed_on": "2025-06-20", "role": "owner", "share": "1/1",
+        **_management("obj", 1), **_management("co", 0),
+        "obj-0-kind": "agricultural", "obj-0-event": "acquired", "obj-0-precinct": "Polowo", "obj-0-parcel": "201",
+        "obj-0-category": "agri_farm", "obj-0-area": "2.5000", "obj-0-land_type": "arable", "obj-0-land_class": "IIIa",
+    }  # fmt: skip
+    response = client.post(reverse("taxes:declaration-record"), data)
+    assert response.status_code == 302, response.context and response.context.get("problems")
+    declaration = Declaration.objects.get()
+    assert declaration.proposal[0]["version"] == {
+        "valid_from": "2025-07-01",
+        "category": "agri_farm",
+        "area": "2.5000",
+        "land_type": "arable",
+        "land_class": "IIIa",
+    }
+    data.update({"form": "IL-1", "obj-0-kind": "forest", "obj-0-parcel": "77", "obj-0-category": "forest",
+                 "obj-0-land_type": "", "obj-0-land_class": "", "obj-0-reserve": "on",
+                 "obj-0-exemption": "upl_young_stand"})  # fmt: skip
+    response = client.post(reverse("taxes:declaration-record"), data)
+    assert response.status_code == 302, response.context and response.context.get("problems")
+    forest = Declaration.objects.get(form="IL-1")
+    assert forest.proposal[0]["version"] == {"valid_from": "2025-07-01", "category": "forest", "area": "2.5000",
+                                             "reserve": True, "exemption": "upl_young_stand"}  # fmt: skip
+    declaration_accept(actor=decl_clerk, declaration=forest)
+    version = ObjectVersion.objects.get(declaration=forest)
+    assert (version.reserve, version.exemption.code) == (True, "upl_young_stand")
 
 
 def test_reject_through_the_screen_keeps_the_reason(client, decl_clerk, taxpayer, categories):

@@ -327,7 +327,7 @@ def test_unknown_form_xml_refused(decl_clerk, categories):
         declaration_from_incoming(actor=decl_clerk, entry=entry)
     assert exc.value.message == _(
         "The document is not a known tax form (root element %(root)s, namespaces: %(ns)s); known forms: %(known)s."
-    ) % {"root": "Wniosek", "ns": "urn:inny:1", "known": "DT-1, IN-1"}
+    ) % {"root": "Wniosek", "ns": "urn:inny:1", "known": "DL-1, DN-1, DR-1, DT-1, IL-1, IN-1, IR-1"}
     assert counts() == before
 
 

@@ -34,7 +34,8 @@ def test_reference_data_seeded_and_sync_keeps_rows():
     assert MaxRate.objects.get(year=2024, category__code="land_revitalisation").maximum == D("4.39")
     assert MaxRate.objects.get(year=2026, category__code="agri_farm").maximum == D("166.05")
     assert MaxRate.objects.get(year=2026, category__code="forest").maximum == D("61.9014")
-    assert MaxRate.objects.get(year=2026, category__code="truck_12_3ax_air").maximum == D("4809.70")
+    assert MaxRate.objects.get(year=2026, category__code="truck_3ax_17_19_air").maximum == D("4809.70")
+    assert MaxRate.objects.get(year=2026, category__code="truck_3ax_17_19_other").minimum == D("485.68")
     assert rye_price(2025) == D("86.34")
     assert wood_price(2026) == D("281.37")
     assert hectare_multiplier("arable", "IVa", 2) == D("1.00")
@@ -98,13 +99,13 @@ def test_rate_below_minimum_and_negative_refused(rates_admin, rate_category, rat
     resolution = resolution_create(
         actor=rates_admin, year=2026, tax="transport", number="XV/122/2025", adopted_on=datetime.date(2025, 11, 27)
     )
-    MaxRate.objects.filter(year=2026, category__code="truck_12_2ax_air").update(minimum=D("200.00"))
     before = rate_counts()
+    category = rate_category("truck_2ax_15_plus_other")  # annex 1 (M.P. 2025 poz. 1113): minimum 1199.27
     with pytest.raises(ServiceValidationError) as exc:
-        rate_set(actor=rates_admin, resolution=resolution, category=rate_category("truck_12_2ax_air"), rate="150")
+        rate_set(actor=rates_admin, resolution=resolution, category=category, rate="1199")
     assert exc.value.message == _(
         "The rate %(rate)s is below the statutory minimum %(minimum)s %(unit)s for %(year)s."
-    ) % {"rate": "150.00", "minimum": "200.00", "unit": _("zł per vehicle"), "year": 2026}
+    ) % {"rate": "1199.00", "minimum": "1199.27", "unit": _("zł per vehicle"), "year": 2026}
     with pytest.raises(ServiceValidationError):
         rate_set(actor=rates_admin, resolution=resolution, category=rate_category("truck_3_5_5_5"), rate="-1")
     with pytest.raises(ServiceValidationError):

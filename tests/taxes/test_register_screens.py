@@ -227,3 +227,28 @@ def test_demo_seeder_is_idempotent(tax_clerk, categories):
     seed_demo(actor=tax_clerk, size=8)
     assert counts()[:3] == first
     assert timezone.localdate()
+
+
+def test_vehicle_without_a_class_gets_it_from_its_data_by_api_and_screen(client, tax_clerk, owner, categories):
+    api = APIClient()
+    api.force_authenticate(tax_clerk)
+    liability = [{"party": owner.pk, "role": "owner", "valid_from": "2025-01-01"}]
+    body = {"kind": "vehicle", "identifier": "WGM 1234A", "liabilities": liability,
+            "version": {"valid_from": "2025-01-01", "category": "", "vehicle_kind": "truck", "vehicle_mass_kg": 18000,
+                        "vehicle_axles": 2, "vehicle_air_suspension": True}}  # fmt: skip
+    response = api.post(reverse("api-taxes-objects"), body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["versions"][0]["category"] == "truck_2ax_15_plus_air"
+    before = counts()
+    body["identifier"], body["version"]["vehicle_mass_kg"] = "WGM 1235A", 3000  # not taxable
+    refused = api.post(reverse("api-taxes-objects"), body, format="json")
+    assert refused.status_code == 400
+    assert counts() == before
+    client.force_login(tax_clerk)
+    page = client.post(reverse("taxes:object-create"), {
+        "kind": "vehicle", "identifier": "WGM 1236A", "party": owner.pk, "role": "owner", "share_numerator": 1,
+        "share_denominator": 1, "valid_from": "2025-01-01", "vehicle_kind": "bus", "vehicle_seats": 30,
+        "vehicle_mass_kg": 12000})  # fmt: skip
+    assert page.status_code == 302, page.content.decode()[-2000:]
+    bus = TaxObject.objects.get(identifier="WGM 1236A")
+    assert ObjectVersion.objects.get(object=bus).category.code == "bus_22_plus"
