@@ -580,8 +580,9 @@ class _Partial:
 
 def _assessed_units(year: int, party_range: tuple[int, int]) -> set[frozenset]:
     """The holder sets (addressee + co-obligors) that already have a decision fixing the tax of ``year`` in force
-    (assessment, changing or ending; issued, delivered or final, or still a draft of an issued run): a later run of the year (a supplementary one, for
-    taxpayers who became liable after the main run) leaves them out — their changes go through changing decisions."""
+    (assessment, changing or ending; issued, delivered or final, or still a draft of an issued run): a later run of
+    the year (a supplementary one, for taxpayers who became liable after the main run) leaves them out — their
+    changes go through changing decisions."""
     effective = (Decision.Status.ISSUED, Decision.Status.DELIVERED, Decision.Status.FINAL)
     kinds = (Decision.Kind.ASSESSMENT, Decision.Kind.CHANGING, Decision.Kind.ENDING)
     decisions = Decision.objects.filter(
