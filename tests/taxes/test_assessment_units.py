@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from taxes.models import AssessmentRun, Decision, DecisionInstallment, Proposal
 from taxes.models.assessment import ProposalDecision
@@ -162,6 +163,7 @@ def test_assess_parties_contract(register_units):
     assert assess_parties(year=2025, party_ids=[a.pk]) == []  # nothing held in 2025
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="forked worker processes run on PostgreSQL only")
 @pytest.mark.django_db(transaction=True)
 def test_parallel_dry_run_and_issue_give_the_same_result(register_units, assess_clerk, bank_profile, settings,
                                                          monkeypatch):  # fmt: skip
