@@ -28,7 +28,8 @@ class TaxesConfig(AppConfig):
             "taxes.change_maxrate", "taxes.change_commodityprice", "taxes.view_ratecategory", "taxes.add_ratecategory",
             "taxes.change_ratecategory", "taxes.view_hectaremultiplier", "taxes.add_hectaremultiplier",
             "taxes.change_hectaremultiplier", "taxes.view_exemptionreason", "taxes.add_exemptionreason",
-            "taxes.change_exemptionreason",
+            "taxes.change_exemptionreason", "taxes.manage_waste_rates", "taxes.view_wasteresolution",
+            "taxes.view_wasteincome", "taxes.add_wasteincome", "taxes.change_wasteincome",
         )  # fmt: skip
         post_migrate.connect(_sync_reference, sender=self, dispatch_uid="taxes-reference-sync")
         from taxes import hooks

@@ -1,6 +1,6 @@
 """Reference data of the taxes app (taxes/data/*.csv), loaded after every migrate: rate categories, maximum rates,
-rye and wood prices, hectare multipliers, exemption reasons. Existing rows are kept (an administrator may have
-corrected them); missing ones are added. Returns the number of rows added.
+rye and wood prices, hectare multipliers, exemption reasons, the GUS income figures of the waste fee caps. Existing
+rows are kept (an administrator may have corrected them); missing ones are added. Returns the number of rows added.
 
 The coarse transport categories of the first data set (replaced by the classes of upol annexes 1–3, see
 docs/transport-tax-classes.md) are removed with their maximum rates when no object version and no rate uses them;
@@ -26,7 +26,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def reference_sync() -> int:
-    from taxes.models import CommodityPrice, ExemptionReason, HectareMultiplier, MaxRate, RateCategory
+    from taxes.models import CommodityPrice, ExemptionReason, HectareMultiplier, MaxRate, RateCategory, WasteIncome
 
     _drop_obsolete()
     added = 0
@@ -94,6 +94,21 @@ def reference_sync() -> int:
         if r["code"] not in existing
     ]
     ExemptionReason.objects.bulk_create(new, ignore_conflicts=True)
+    added += len(new)
+
+    existing = set(WasteIncome.objects.values_list("year", flat=True))
+    new = [
+        WasteIncome(
+            year=int(r["year"]),
+            amount=Decimal(r["amount"]),
+            applies_from=datetime.date.fromisoformat(r["applies_from"]),
+            derived=r["derived"] == "1",
+            source=r["source"][:300],
+        )
+        for r in _rows("waste_income.csv")
+        if int(r["year"]) not in existing
+    ]
+    WasteIncome.objects.bulk_create(new, ignore_conflicts=True)
     added += len(new)
     return added
 

@@ -19,6 +19,15 @@ from taxes.models.reference import (
     YearSettings,
 )
 from taxes.models.register import ExemptionReason, Liability, ObjectVersion, TaxObject
+from taxes.models.waste import (
+    WasteDeclaration,
+    WasteExemption,
+    WasteIncome,
+    WasteMethod,
+    WasteProperty,
+    WasteRate,
+    WasteResolution,
+)
 
 __all__ = [
     "AssessmentRun",
@@ -40,5 +49,12 @@ __all__ = [
     "Resolution",
     "Tax",
     "TaxObject",
+    "WasteDeclaration",
+    "WasteExemption",
+    "WasteIncome",
+    "WasteMethod",
+    "WasteProperty",
+    "WasteRate",
+    "WasteResolution",
     "YearSettings",
 ]
