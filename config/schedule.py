@@ -98,4 +98,16 @@ BEAT_SCHEDULE = {
         "task": "taxes.tasks_decisions.mark_final",
         "schedule": crontab(hour=3, minute=10),
     },
+    # Every night: waste fee declarations in force this month checked against the registered residents, the water
+    # readings and the collection contracts (ucpg art. 6o); new discrepancies become findings (taxes).
+    "taxes.waste-verify": {
+        "task": "taxes.tasks_waste.verify",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    # The 1st of every month, 04:20: charge the month's waste fee of every property with an accepted declaration in
+    # force (taxes; a month already charged for a property is skipped, so a second run posts nothing).
+    "taxes.waste-charges-post-month": {
+        "task": "taxes.tasks_waste_charges.post_month",
+        "schedule": crontab(day_of_month=1, hour=4, minute=20),
+    },
 }

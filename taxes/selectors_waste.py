@@ -74,3 +74,13 @@ def waste_rates_on(day: datetime.date) -> domain.WasteRates | None:
         container_rates=containers,
         water_cap=None if income is None else domain.caps(income.amount).water_household,
     )
+
+
+def waste_declarations_in_force(prop, day: datetime.date):
+    """The accepted declarations of ``prop`` applying on or before ``day``, the one in force first (the latest month
+    it applies from, then the latest filed); superseded ones stay as the history of the earlier months."""
+    from taxes.models import WasteDeclaration
+
+    return WasteDeclaration.objects.filter(
+        property=prop, status=WasteDeclaration.Status.ACCEPTED, effective_from__lte=day
+    ).order_by("-effective_from", "-filed_on", "-id")

@@ -34,4 +34,4 @@ def issue_assessment_run(run_id: int, user_id: int) -> str:
 
 
 # The decisions area keeps its tasks in its own module; imported here so that the worker registers them.
-from taxes import tasks_decisions  # noqa: E402, F401
+from taxes import tasks_decisions, tasks_waste, tasks_waste_charges  # noqa: E402, F401

@@ -3,6 +3,7 @@ from taxes.views import assessment as assessment_area
 from taxes.views import changes as changes_area
 from taxes.views import decisions as decisions_area
 from taxes.views import declarations, rates, register
+from taxes.views.waste import urlpatterns as waste_urls
 
 app_name = "taxes"
 
@@ -11,3 +12,4 @@ urlpatterns += decisions_area.urlpatterns
 urlpatterns += appeals_area.urlpatterns
 urlpatterns += assessment_area.urlpatterns
 urlpatterns += changes_area.urlpatterns
+urlpatterns += waste_urls

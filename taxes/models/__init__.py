@@ -28,10 +28,19 @@ from taxes.models.waste import (
     WasteRate,
     WasteResolution,
 )
+from taxes.models.waste_verify import (
+    CollectionContract,
+    ContractImport,
+    VerificationFinding,
+    WaterImport,
+    WaterReading,
+)
 
 __all__ = [
     "AssessmentRun",
+    "CollectionContract",
     "CommodityPrice",
+    "ContractImport",
     "Decision",
     "DecisionAppeal",
     "DecisionInstallment",
@@ -49,6 +58,7 @@ __all__ = [
     "Resolution",
     "Tax",
     "TaxObject",
+    "VerificationFinding",
     "WasteDeclaration",
     "WasteExemption",
     "WasteIncome",
@@ -56,5 +66,7 @@ __all__ = [
     "WasteProperty",
     "WasteRate",
     "WasteResolution",
+    "WaterImport",
+    "WaterReading",
     "YearSettings",
 ]
