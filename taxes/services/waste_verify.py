@@ -304,9 +304,11 @@ def declarations_in_force(month: datetime.date) -> list[WasteDeclaration]:
         WasteDeclaration.objects.filter(status=WasteDeclaration.Status.ACCEPTED, effective_from__lte=month)
         .select_related("property__address")
         .order_by("property_id", "-effective_from", "-filed_on", "-id")
-        .distinct("property_id")
     )
-    return list(rows)
+    latest: dict[int, WasteDeclaration] = {}
+    for declaration in rows.iterator(chunk_size=2000):  # the first per property (DISTINCT ON is PostgreSQL's only)
+        latest.setdefault(declaration.property_id, declaration)
+    return list(latest.values())
 
 
 def _registered(month: datetime.date) -> dict[tuple, int]:
