@@ -4,6 +4,7 @@ from taxes.views import changes as changes_area
 from taxes.views import decisions as decisions_area
 from taxes.views import declarations, rates, register
 from taxes.views.waste import urlpatterns as waste_urls
+from taxes.views.waste_ops import urlpatterns as waste_ops_urls
 
 app_name = "taxes"
 
@@ -13,3 +14,4 @@ urlpatterns += appeals_area.urlpatterns
 urlpatterns += assessment_area.urlpatterns
 urlpatterns += changes_area.urlpatterns
 urlpatterns += waste_urls
+urlpatterns += waste_ops_urls

@@ -3,11 +3,20 @@
 from taxes.hooks import assessment as assessment_area
 from taxes.hooks import changes as changes_area
 from taxes.hooks import decisions as decisions_area
-from taxes.hooks import declarations, rates
+from taxes.hooks import declarations, rates, waste_demo
 from taxes.hooks import register as register_area
 from taxes.hooks import waste as waste_area
 
 
 def register() -> None:
-    for area in (rates, register_area, declarations, decisions_area, assessment_area, changes_area, waste_area):
+    for area in (
+        rates,
+        register_area,
+        declarations,
+        decisions_area,
+        assessment_area,
+        changes_area,
+        waste_area,
+        waste_demo,
+    ):
         area.register()
