@@ -31,6 +31,21 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """The rows of a read-only parent shown in its page: nothing added, changed or deleted there."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (

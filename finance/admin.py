@@ -12,7 +12,7 @@ only through the services, which validate, book and audit: read-only here.
 from django.contrib import admin
 from django.utils import timezone
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.services.audit import audit_log
 from finance.models import (
     AccountEntry,
@@ -195,20 +195,10 @@ class AccountingPeriodAdmin(ReadOnly):
     list_display = ("__str__", "closed_at", "closed_by")
 
 
-class JournalLineInline(admin.TabularInline):
+class JournalLineInline(ReadOnlyInline):
     model = JournalLine
     fields = ("account", "obligor_account", "debit", "credit", "dzial", "rozdzial", "paragraf")
     raw_id_fields = ("obligor_account",)
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(JournalEntry)

@@ -84,3 +84,51 @@ def waste_declarations_in_force(prop, day: datetime.date):
     return WasteDeclaration.objects.filter(
         property=prop, status=WasteDeclaration.Status.ACCEPTED, effective_from__lte=day
     ).order_by("-effective_from", "-filed_on", "-id")
+
+
+def declared_of(declaration) -> domain.Declared:
+    """A declaration's data as the input of ``taxes.domain.waste.monthly_fee`` (containers stored as
+    ``{"capacity_l", "frequency", "count"}`` or as ``[capacity, frequency, count]``; count 1 when left out)."""
+    from taxes.models import WasteProperty
+
+    containers = []
+    for row in declaration.containers or []:
+        if isinstance(row, dict):
+            capacity, frequency, count = row.get("capacity_l"), row.get("frequency"), row.get("count", 1)
+        else:
+            capacity, frequency, count = [*row, 1][:3]
+        containers.append(domain.Container(int(capacity), int(frequency), int(count)))
+    return domain.Declared(
+        method=DOMAIN_METHOD.get(declaration.method, declaration.method or ""),
+        residents=declaration.residents,
+        water_m3=declaration.water_m3,
+        area_m2=declaration.dwelling_m2,
+        households=declaration.households if declaration.households is not None else 1,
+        selective=declaration.selective,
+        composts=declaration.composts,
+        exemptions=tuple(declaration.exemption_codes or ()),
+        cottage=declaration.property.kind == WasteProperty.Kind.COTTAGE,
+        containers=tuple(containers),
+    )
+
+
+def declarations_in_force(month: datetime.date, property_ids=None) -> list:
+    """Per property the accepted declaration in force in ``month`` (the 1st of it): the latest accepted one (by its
+    month, then the latest recorded) whose ``effective_from`` is not after the month and which is not superseded by
+    an accepted declaration effective by then. One query, rows streamed (the charge run and the verification)."""
+    from taxes.models import WasteDeclaration
+
+    month = month.replace(day=1)
+    accepted = WasteDeclaration.Status.ACCEPTED
+    qs = (
+        WasteDeclaration.objects.filter(status=accepted, effective_from__lte=month)
+        .exclude(superseded_by__status=accepted, superseded_by__effective_from__lte=month)
+        .select_related("property__address", "payer")
+        .order_by("property_id", "-effective_from", "-id")
+    )
+    if property_ids is not None:
+        qs = qs.filter(property_id__in=property_ids)
+    result: dict[int, object] = {}
+    for declaration in qs.iterator(chunk_size=2000):  # the first per property (DISTINCT ON is PostgreSQL's only)
+        result.setdefault(declaration.property_id, declaration)
+    return list(result.values())

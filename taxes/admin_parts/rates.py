@@ -4,7 +4,7 @@ log. Resolutions and rates are read-only here: they change through ``taxes.servi
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.services.audit import audit_log
 from taxes.models import CommodityPrice, HectareMultiplier, MaxRate, Rate, RateCategory, Resolution, YearSettings
 
@@ -58,18 +58,8 @@ class YearSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["year", "tax_district", "installment_rounding", "proration", "joint_round_each_tax"]
 
 
-class RateInline(admin.TabularInline):
+class RateInline(ReadOnlyInline):
     model = Rate
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Resolution)

@@ -5,7 +5,7 @@ through their services."""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from taxes.admin_parts.rates import AuditedAdminMixin
 from taxes.models import WasteDeclaration, WasteExemption, WasteIncome, WasteProperty, WasteRate, WasteResolution
 
@@ -16,24 +16,11 @@ class WasteIncomeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["derived"]
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class WasteRateInline(_ReadOnlyInline):
+class WasteRateInline(ReadOnlyInline):
     model = WasteRate
 
 
-class WasteExemptionInline(_ReadOnlyInline):
+class WasteExemptionInline(ReadOnlyInline):
     model = WasteExemption
 
 

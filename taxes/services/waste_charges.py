@@ -29,14 +29,13 @@ from core.exceptions import ApplicationError
 from core.services.audit import audit_log
 from taxes.domain import waste as domain
 from taxes.models import WasteDeclaration, WasteProperty, WasteResolution
-from taxes.selectors_waste import DOMAIN_METHOD, waste_rates_on, waste_resolution_on
+from taxes.selectors_waste import declarations_in_force, declared_of, waste_rates_on, waste_resolution_on
 
 PERM = "taxes.assess_taxes"
 SYSTEM = "system:taxes"
 RECEIVABLE_TYPE = "waste_fee"
 ZERO = Decimal("0")
 ACCEPTED = WasteDeclaration.Status.ACCEPTED
-_METHODS = {str(kind): method for kind, method in DOMAIN_METHOD.items()}
 
 
 def _require(actor) -> None:
@@ -73,48 +72,6 @@ def due_date(resolution: WasteResolution, month: datetime.date) -> datetime.date
     """The nominal due date of a month's fee: the resolution's due day (the month's last day when shorter)."""
     last = calendar.monthrange(month.year, month.month)[1]
     return month.replace(day=min(resolution.due_day, last))
-
-
-def declared_of(declaration: WasteDeclaration) -> domain.Declared:
-    """The input of ``taxes.domain.waste.monthly_fee`` from an accepted declaration."""
-    containers = []
-    for row in declaration.containers or []:
-        if isinstance(row, dict):
-            capacity, frequency, count = row.get("capacity_l"), row.get("frequency"), row.get("count", 1)
-        else:
-            capacity, frequency, count = [*row, 1][:3]
-        containers.append(domain.Container(int(capacity), int(frequency), int(count)))
-    return domain.Declared(
-        method=_METHODS.get(declaration.method, declaration.method or ""),
-        residents=declaration.residents,
-        water_m3=declaration.water_m3,
-        area_m2=declaration.dwelling_m2,
-        households=declaration.households if declaration.households is not None else 1,
-        selective=declaration.selective,
-        composts=declaration.composts,
-        exemptions=tuple(declaration.exemption_codes or ()),
-        cottage=declaration.property.kind == WasteProperty.Kind.COTTAGE,
-        containers=tuple(containers),
-    )
-
-
-def declarations_in_force(month: datetime.date, property_ids=None) -> list[WasteDeclaration]:
-    """Per property the accepted declaration in force in ``month``: the latest accepted one (by its month, then the
-    latest recorded) whose ``effective_from`` is not after the month and which is not superseded by an accepted
-    declaration effective by then."""
-    month = month_start(month)
-    qs = (
-        WasteDeclaration.objects.filter(status=ACCEPTED, effective_from__lte=month)
-        .exclude(superseded_by__status=ACCEPTED, superseded_by__effective_from__lte=month)
-        .select_related("property", "payer")
-        .order_by("property_id", "-effective_from", "-id")
-    )
-    if property_ids is not None:
-        qs = qs.filter(property_id__in=property_ids)
-    result: dict[int, WasteDeclaration] = {}
-    for declaration in qs:
-        result.setdefault(declaration.property_id, declaration)
-    return list(result.values())
 
 
 def _month_entries(property_id: int, month: datetime.date):

@@ -22,7 +22,7 @@ from core.models import Address
 from core.services.audit import audit_log
 from taxes.domain import waste as domain
 from taxes.models import WasteDeclaration, WasteMethod, WasteProperty
-from taxes.selectors_waste import DOMAIN_METHOD, waste_declarations_in_force, waste_rates_on
+from taxes.selectors_waste import DOMAIN_METHOD, declared_of, waste_declarations_in_force, waste_rates_on
 
 MANAGE = "taxes.manage_register"
 GROSZ = Decimal("0.01")
@@ -96,25 +96,6 @@ def waste_property_create(*, actor, identifier: str, address, kind: str, dwellin
 
 
 # --- the declared data ---------------------------------------------------------------------------------------------
-
-
-def declared_of(declaration: WasteDeclaration) -> domain.Declared:
-    """The declaration's data as the input of ``taxes.domain.waste.monthly_fee``."""
-    return domain.Declared(
-        method=DOMAIN_METHOD.get(declaration.method, declaration.method or ""),
-        residents=declaration.residents,
-        water_m3=declaration.water_m3,
-        area_m2=declaration.dwelling_m2,
-        households=declaration.households if declaration.households is not None else 1,
-        selective=declaration.selective,
-        composts=declaration.composts,
-        exemptions=tuple(declaration.exemption_codes or ()),
-        cottage=declaration.property.kind == WasteProperty.Kind.COTTAGE,
-        containers=tuple(
-            domain.Container(capacity_l=c["capacity_l"], frequency=c["frequency"], count=c.get("count", 1))
-            for c in declaration.containers or ()
-        ),
-    )
 
 
 def declaration_fee(declaration: WasteDeclaration, day: datetime.date | None = None) -> domain.FeeResult | None:

@@ -36,13 +36,13 @@ from taxes.models import (
     CollectionContract,
     ContractImport,
     VerificationFinding,
-    WasteDeclaration,
     WasteMethod,
     WasteProperty,
     WaterImport,
     WaterReading,
 )
 from taxes.models.waste_verify import ImportStatus
+from taxes.selectors_waste import declarations_in_force
 
 PERM = "taxes.manage_register"
 JRWA_VERIFY = "3120"
@@ -296,19 +296,6 @@ def contracts_import(*, actor, content: bytes, file_name: str) -> ContractImport
 
 
 # --- verification -----------------------------------------------------------------------------------------------
-
-
-def declarations_in_force(month: datetime.date) -> list[WasteDeclaration]:
-    """Per property, the latest accepted declaration effective on or before the 1st of ``month``."""
-    rows = (
-        WasteDeclaration.objects.filter(status=WasteDeclaration.Status.ACCEPTED, effective_from__lte=month)
-        .select_related("property__address")
-        .order_by("property_id", "-effective_from", "-filed_on", "-id")
-    )
-    latest: dict[int, WasteDeclaration] = {}
-    for declaration in rows.iterator(chunk_size=2000):  # the first per property (DISTINCT ON is PostgreSQL's only)
-        latest.setdefault(declaration.property_id, declaration)
-    return list(latest.values())
 
 
 def _registered(month: datetime.date) -> dict[tuple, int]:
