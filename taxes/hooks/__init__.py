@@ -3,7 +3,7 @@
 from taxes.hooks import assessment as assessment_area
 from taxes.hooks import changes as changes_area
 from taxes.hooks import decisions as decisions_area
-from taxes.hooks import declarations, rates, waste_demo
+from taxes.hooks import declarations, rates, waste_decisions, waste_demo, waste_menu
 from taxes.hooks import register as register_area
 from taxes.hooks import waste as waste_area
 
@@ -17,6 +17,8 @@ def register() -> None:
         assessment_area,
         changes_area,
         waste_area,
+        waste_decisions,
+        waste_menu,
         waste_demo,
     ):
         area.register()

@@ -28,6 +28,7 @@ from taxes.models.waste import (
     WasteRate,
     WasteResolution,
 )
+from taxes.models.waste_decisions import WasteDecision
 from taxes.models.waste_verify import (
     CollectionContract,
     ContractImport,
@@ -59,6 +60,7 @@ __all__ = [
     "Tax",
     "TaxObject",
     "VerificationFinding",
+    "WasteDecision",
     "WasteDeclaration",
     "WasteExemption",
     "WasteIncome",

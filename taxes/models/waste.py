@@ -64,6 +64,11 @@ class WasteResolution(models.Model):
         _("payment frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
     )
     due_day = models.PositiveSmallIntegerField(_("due day of the month"), default=15)
+    quarter_due_month = models.PositiveSmallIntegerField(
+        _("month of the quarter the quarterly payment is due in (1–3)"), default=3
+    )
+    cottage_due_month = models.PositiveSmallIntegerField(_("holiday cottages: month the annual fee is due"), default=6)
+    cottage_due_day = models.PositiveSmallIntegerField(_("holiday cottages: day the annual fee is due"), default=15)
     non_selective_multiplier = models.DecimalField(
         _("multiplier for non-selective collection"), max_digits=4, decimal_places=2, default=2
     )
@@ -89,6 +94,15 @@ class WasteResolution(models.Model):
                 name="waste_resolution_multiplier_2_4",
             ),
             models.CheckConstraint(condition=Q(due_day__gte=1, due_day__lte=31), name="waste_resolution_due_day"),
+            models.CheckConstraint(
+                condition=Q(quarter_due_month__gte=1, quarter_due_month__lte=3), name="waste_resolution_quarter_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    cottage_due_month__gte=1, cottage_due_month__lte=12, cottage_due_day__gte=1, cottage_due_day__lte=31
+                ),
+                name="waste_resolution_cottage_due",
+            ),
             models.CheckConstraint(condition=Q(composting_discount__gte=0), name="waste_resolution_discount"),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
@@ -220,6 +234,7 @@ class WasteDeclaration(models.Model):
         FIRST = "first", _("first declaration")
         CHANGE = "change", _("change of data")
         CORRECTION = "correction", _("correction")
+        DECISION = "decision", _("determined by a decision (art. 6o)")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("received (to review)")
