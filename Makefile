@@ -65,6 +65,8 @@ bench: .venv ## benchmarks: print figures (BENCH_DATABASE_URL selects the databa
 	$(BIN)/python bench/finance_import.py
 	$(BIN)/python bench/taxes_pdf.py
 	$(BIN)/python bench/taxes_assessment.py
+	$(BIN)/python bench/waste_charges.py
+	$(BIN)/python bench/waste_verify.py
 
 lint: .venv ## ruff check + ruff format --check
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ urlpatterns = [
     path("epuap/", include("epuap.urls")),
     path("sim/epuap/", include("epuap.platform.urls")),
     path("sim/edoreczenia/", include("epuap.edoreczenia.urls")),
+    path("sim/wk/", include("epuap.wk.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -151,8 +151,8 @@ class AccountEntryAdmin(ReadOnly):
 
 @admin.register(VirtualAccount)
 class VirtualAccountAdmin(ReadOnly):
-    list_display = ("nrb", "party", "receivable_type", "profile", "identifier")
-    search_fields = ("nrb",)
+    list_display = ("nrb", "party", "receivable_type", "source_ref", "profile", "identifier")
+    search_fields = ("nrb", "source_ref")
     raw_id_fields = ("party",)
 
 

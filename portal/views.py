@@ -1,14 +1,77 @@
-"""The residents' portal (built out by the portal issue). For now: a resident's own data."""
+"""The residents' portal: login with profil zaufany through login.gov.pl (SAML SP), the resident's own data.
 
+Login: ``/portal/login/`` shows the button that POSTs the signed AuthnRequest to the node; the node answers the ACS
+(``/portal/login/acs/``) with a SAMLart; the portal resolves it server-to-server (SOAP), checks everything
+(:mod:`portal.saml.sp`) and signs in the resident matched by PESEL. Logout is single logout. Portal sessions expire
+after ``PORTAL_SESSION_IDLE_SECONDS`` of inactivity. Login and ACS are rate limited per IP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import NotFoundOrForbidden
 from core.selectors import access_own_party
+from epuap.saml import SamlError
+from portal import ratelimit
+from portal.saml import config, sp
+from portal.services import resident_sign_in
+
+log = logging.getLogger("portal.saml")
+SESSION_SAML = "portal_saml"
+SESSION_LAST_SEEN = "portal_last_seen"
+# The stored session outlives the idle limit by this much, so that the portal can say "your session expired";
+# after that the session is gone on the server anyway.
+IDLE_GRACE_SECONDS = 300
 
 
-class PortalHomeView(LoginRequiredMixin, PermissionRequiredMixin, View):
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/message.html",
+        {
+            "title": _("Too many login attempts"),
+            "message": _("Too many login attempts from your address. Please wait a few minutes and try again."),
+            "kind": "error",
+        },
+        status=429,
+    )
+
+
+def _acs_url(request: HttpRequest) -> str:
+    return config.acs_url_setting() or request.build_absolute_uri(reverse("portal:acs"))
+
+
+class PortalSessionMixin:
+    """Ends a portal session after ``PORTAL_SESSION_IDLE_SECONDS`` without a request; otherwise refreshes it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(SESSION_LAST_SEEN)
+            idle = config.idle_seconds()
+            if last is not None and now - int(last) > idle:
+                log.info("portal session of user %s expired after inactivity", request.user.pk)
+                auth_logout(request)
+                return redirect(reverse("portal:login") + "?wygasla=1")
+            request.session[SESSION_LAST_SEEN] = now
+            request.session.set_expiry(idle + IDLE_GRACE_SECONDS)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PortalHomeView(PortalSessionMixin, LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "core.use_portal"
 
     def get(self, request):
@@ -17,3 +80,90 @@ class PortalHomeView(LoginRequiredMixin, PermissionRequiredMixin, View):
         except NotFoundOrForbidden:
             party = None
         return render(request, "portal/home.html", {"party": party})
+
+
+@require_GET
+def login(request: HttpRequest) -> HttpResponse:
+    """The login page: the button POSTs a fresh signed AuthnRequest to login.gov.pl (HTTP-POST binding)."""
+    if not ratelimit.allow(request, "login"):
+        return _too_many(request)
+    if request.user.is_authenticated and request.user.has_perm("core.use_portal"):
+        return redirect("portal:home")
+    _request_id, saml_request = sp.authn_request(acs_url=_acs_url(request))
+    return render(
+        request,
+        "portal/login.html",
+        {
+            "sso_url": config.idp_sso_url(),
+            "saml_request": saml_request,
+            "expired": request.GET.get("wygasla") == "1",
+        },
+    )
+
+
+@csrf_exempt  # a cross-site POST from login.gov.pl (HTTP-Artifact binding); the artifact is resolved server-side
+@require_POST
+def acs(request: HttpRequest) -> HttpResponse:
+    if not ratelimit.allow(request, "acs"):
+        return _too_many(request)
+    artifact = request.POST.get("SAMLart", "")
+    failure = {
+        "title": _("Login failed"),
+        "message": _("Logging in through login.gov.pl did not succeed. Please try again."),
+        "kind": "error",
+        "retry": True,
+    }
+    if not artifact:
+        log.warning("portal ACS: no SAMLart (the login was cancelled at login.gov.pl)")
+        failure["message"] = _("The login at login.gov.pl was cancelled.")
+        return render(request, "portal/message.html", failure, status=400)
+    try:
+        identity = sp.resolve(artifact, acs_url=_acs_url(request))
+    except SamlError as exc:
+        log.warning("portal ACS: login refused: %s", exc)
+        return render(request, "portal/message.html", failure, status=403)
+    user = resident_sign_in(identity=identity)
+    if user is None:
+        log.info("portal ACS: no party matches the PESEL confirmed by login.gov.pl")
+        return render(
+            request,
+            "portal/message.html",
+            {
+                "title": _("You were not found in the register"),
+                "message": _(
+                    "We did not find you in the office's register of persons, so the portal has no data "
+                    "to show. If you live or pay taxes in the municipality, contact the office to have your data "
+                    "entered."
+                ),
+                "kind": "warning",
+            },
+            status=403,
+        )
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SESSION_SAML] = {"name_id": identity.name_id, "session_index": identity.session_index}
+    request.session[SESSION_LAST_SEEN] = int(time.time())
+    request.session.set_expiry(config.idle_seconds() + IDLE_GRACE_SECONDS)
+    return redirect("portal:home")
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Single logout: end the login.gov.pl session (SOAP LogoutRequest), then the portal session."""
+    saml = request.session.get(SESSION_SAML)
+    idp_ended = None
+    if saml:
+        try:
+            sp.single_logout(name_id=saml["name_id"], session_index=saml["session_index"])
+            idp_ended = True
+        except SamlError as exc:
+            log.warning("portal logout: single logout at login.gov.pl failed: %s", exc)
+            idp_ended = False
+    auth_logout(request)
+    message = _("You have been logged out of the portal.")
+    if idp_ended is True:
+        message = _("You have been logged out of the portal and of login.gov.pl.")
+    elif idp_ended is False:
+        message = _(
+            "You have been logged out of the portal. The login.gov.pl session could not be ended: close the browser."
+        )
+    return render(request, "portal/message.html", {"title": _("Logged out"), "message": message, "kind": "info"})

@@ -4,6 +4,7 @@ as the input of the pure computation (``taxes.domain.waste.WasteRates``)."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 
 from django.db.models import Q
 
@@ -112,10 +113,12 @@ def declared_of(declaration) -> domain.Declared:
     )
 
 
-def declarations_in_force(month: datetime.date, property_ids=None) -> list:
-    """Per property the accepted declaration in force in ``month`` (the 1st of it): the latest accepted one (by its
-    month, then the latest recorded) whose ``effective_from`` is not after the month and which is not superseded by
-    an accepted declaration effective by then. One query, rows streamed (the charge run and the verification)."""
+def in_force_queryset(month: datetime.date, property_ids=None):
+    """The accepted declarations that may be in force in ``month`` (the 1st of it), per property the one in force
+    first: effective by the 1st, not superseded by an accepted declaration effective by then, ordered by property,
+    then the latest month, then the latest recorded (a decision under art. 6o is a row like the others). The caller
+    keeps the first row of each property (DISTINCT ON is PostgreSQL's only): :func:`declarations_in_force`,
+    :func:`in_force_rows`."""
     from taxes.models import WasteDeclaration
 
     month = month.replace(day=1)
@@ -123,12 +126,50 @@ def declarations_in_force(month: datetime.date, property_ids=None) -> list:
     qs = (
         WasteDeclaration.objects.filter(status=accepted, effective_from__lte=month)
         .exclude(superseded_by__status=accepted, superseded_by__effective_from__lte=month)
-        .select_related("property__address", "payer")
         .order_by("property_id", "-effective_from", "-id")
     )
     if property_ids is not None:
-        qs = qs.filter(property_id__in=property_ids)
+        qs = qs.filter(property_id__in=list(property_ids))
+    return qs
+
+
+def declarations_in_force(month: datetime.date, property_ids=None, *, only: tuple[str, ...] = ()) -> list:
+    """Per property the accepted declaration in force in ``month`` (:func:`in_force_queryset`), as model instances:
+    with the property's address and the payer, or — ``only`` given — just those columns and the property's row (the
+    charge run over 100 000 properties: ~5 s instead of ~25 s). One query, rows streamed."""
+    qs = in_force_queryset(month, property_ids)
+    qs = qs.select_related("property").only(*only) if only else qs.select_related("property__address", "payer")
     result: dict[int, object] = {}
-    for declaration in qs.iterator(chunk_size=2000):  # the first per property (DISTINCT ON is PostgreSQL's only)
+    for declaration in qs.iterator(chunk_size=2000):
         result.setdefault(declaration.property_id, declaration)
     return list(result.values())
+
+
+def in_force_rows(month: datetime.date, fields: tuple[str, ...], property_ids=None):
+    """Per property the declaration in force in ``month`` as a plain tuple of ``fields`` (the first two must be
+    ``"id", "property_id"``), streamed in the order of the properties without building model instances (the nightly
+    verification)."""
+    last = None
+    for row in in_force_queryset(month, property_ids).values_list(*fields).iterator(chunk_size=2000):
+        if row[1] != last:
+            last = row[1]
+            yield row
+
+
+def registered_by_address(day: datetime.date) -> dict[tuple, int]:
+    """(locality id, street id, BUILDING, FLAT) → distinct residents registered on ``day``; the key with flat None
+    sums all the flats of the building (the nightly verification and the statistics)."""
+    from population.selectors import resident_counts_by_address
+
+    counts: dict[tuple, int] = defaultdict(int)
+    for c in resident_counts_by_address(on=day):
+        building = (c.locality_id, c.street_id, (c.building_number or "").strip().upper())
+        counts[(*building, (c.flat_number or "").strip().upper())] += c.residents
+        counts[(*building, None)] += c.residents
+    return counts
+
+
+def address_key(address) -> tuple:
+    """The key of ``registered_by_address`` for a property's address."""
+    return (address.locality_id, address.street_id, (address.building_number or "").strip().upper(),
+            (address.flat_number or "").strip().upper() or None)  # fmt: skip

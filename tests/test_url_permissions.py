@@ -15,6 +15,15 @@ from tests.factories import PersonFactory
 
 PUBLIC = {
     "login": "the login page itself",
+    "portal:login": "the residents' login page (login.gov.pl button); rate limited per IP",
+    "portal:acs": "SAML assertion consumer: a cross-site POST from login.gov.pl; signed, encrypted assertion checked",
+    "portal:logout": "logging out (single logout) needs no permission",
+    "wk_sim:index": "simulated login.gov.pl test environment: description page",
+    "wk_sim:sso": "simulated login.gov.pl: SingleSignOnService, authenticated by the SP's signature",
+    "wk_sim:choose": "simulated login.gov.pl test environment: choosing a test identity (no password)",
+    "wk_sim:metadata": "simulated login.gov.pl: public SAML metadata",
+    "wk_sim:artifact-resolution": "simulated login.gov.pl SOAP service: authenticated by the SP's signature",
+    "wk_sim:slo": "simulated login.gov.pl SOAP service: authenticated by the SP's signature",
     "logout": "logging out needs no permission",
     "healthz": "load-balancer probe; reports only ok/down",
     "api-token": "exchanges credentials for a token; throttled",

@@ -162,6 +162,7 @@ SPECTACULAR_SETTINGS = {
         "PartyKindEnum": "core.models.parties.Party.Kind",
         "RegistrationFormEnum": "population.models.residents.Registration.Form",
         "AssessmentRunStatusEnum": "taxes.models.assessment.AssessmentRun.Status",
+        "WasteDecisionStatusEnum": "taxes.models.waste_decisions.WasteDecision.Status",
         "TaxDecisionKindEnum": "taxes.models.assessment.Decision.Kind",
         "TaxAppealOutcomeEnum": "taxes.models.appeals.DecisionAppeal.Outcome",
         "TaxAppealStatusEnum": "taxes.models.appeals.DecisionAppeal.Status",
@@ -326,3 +327,18 @@ TAXES_DECISION_NUMBER_PREFIX = env("TAXES_DECISION_NUMBER_PREFIX", default="FN.3
 TAXES_ASSESSMENT_INLINE_TAXPAYERS = env.int("TAXES_ASSESSMENT_INLINE_TAXPAYERS", default=500)
 # The back office's public address (https://ezd.gmina.pl), for links in e-mails; empty: e-mails carry no links.
 MAGISTRAT_BASE_URL = env("MAGISTRAT_BASE_URL", default="").rstrip("/")
+
+# --- Residents' portal: login through login.gov.pl (defaults: the simulated node; docs/integrations/login-gov-pl.md)
+PORTAL_SAML_SP_ENTITY_ID = env("PORTAL_SAML_SP_ENTITY_ID", default="magistrat-portal")
+PORTAL_SAML_IDP_ENTITY_ID = env("PORTAL_SAML_IDP_ENTITY_ID", default="magistrat-login-gov-pl-simulator")
+PORTAL_SAML_IDP_SSO_URL = env("PORTAL_SAML_IDP_SSO_URL", default="")
+PORTAL_SAML_IDP_ARTIFACT_URL = env("PORTAL_SAML_IDP_ARTIFACT_URL", default="")
+PORTAL_SAML_IDP_SLO_URL = env("PORTAL_SAML_IDP_SLO_URL", default="")
+PORTAL_SAML_IDP_CERT = env("PORTAL_SAML_IDP_CERT", default="")
+PORTAL_SAML_SIGNING_KEY = env("PORTAL_SAML_SIGNING_KEY", default="")
+PORTAL_SAML_SIGNING_CERT = env("PORTAL_SAML_SIGNING_CERT", default="")
+PORTAL_SAML_ENCRYPTION_KEY = env("PORTAL_SAML_ENCRYPTION_KEY", default="")
+PORTAL_SAML_ACS_URL = env("PORTAL_SAML_ACS_URL", default="")
+PORTAL_SESSION_IDLE_SECONDS = env.int("PORTAL_SESSION_IDLE_SECONDS", default=900)
+PORTAL_LOGIN_RATE_LIMIT = env.int("PORTAL_LOGIN_RATE_LIMIT", default=20)
+PORTAL_LOGIN_RATE_WINDOW = env.int("PORTAL_LOGIN_RATE_WINDOW", default=300)

@@ -63,7 +63,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         model = Payment
         fields = [
             "id", "source", "status", "party", "indicated_type", "amount", "payment_date", "payment_date_reason",
-            "received_on", "payer_account", "title", "statement_line",
+            "received_on", "payer_account", "title", "statement_line", "indicated_ref",
         ]  # fmt: skip
 
 
@@ -132,6 +132,7 @@ class ResolveSerializer(serializers.Serializer):
     receivable_type = serializers.SlugRelatedField(
         slug_field="code", queryset=ReceivableType.objects.all(), required=False, allow_null=True, default=None
     )
+    indicated_ref = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
 class UnallocateSerializer(serializers.Serializer):
@@ -165,7 +166,9 @@ class VirtualAccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VirtualAccount
-        fields = ["id", "nrb", "formatted", "party", "receivable_type", "profile", "identifier", "created_at"]
+        fields = [
+            "id", "nrb", "formatted", "party", "receivable_type", "source_ref", "profile", "identifier", "created_at",
+        ]  # fmt: skip
 
     def get_formatted(self, obj) -> str:
         from finance.domain.nrb import format_nrb
@@ -181,6 +184,7 @@ class VirtualAccountCreateSerializer(serializers.Serializer):
     profile = serializers.SlugRelatedField(
         slug_field="code", queryset=BankProfile.objects.filter(is_active=True), required=False, default=None
     )
+    source_ref = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
 # --- views ------------------------------------------------------------------------------------------------------

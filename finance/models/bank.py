@@ -39,7 +39,11 @@ class BankProfile(models.Model):
 
 
 class VirtualAccount(models.Model):
-    """An individual bank account number (NRB, 26 digits) of an obligor (or of an obligor and a receivable type)."""
+    """An individual bank account number (NRB, 26 digits) of an obligor (or of an obligor and a receivable type).
+
+    ``source_ref`` scopes it to the obligor's accounts (``ObligorAccount.source_ref``) with that reference — e.g. one
+    number per property for the waste fee (``waste-property:<id>``); empty: the obligor-level account. A scoped
+    account always has a receivable type."""
 
     nrb = models.CharField(_("account number (NRB)"), max_length=26, unique=True)
     party = models.ForeignKey("core.Party", verbose_name=_("obligor"), on_delete=models.PROTECT, related_name="+")
@@ -48,6 +52,13 @@ class VirtualAccount(models.Model):
     )
     profile = models.ForeignKey(BankProfile, on_delete=models.PROTECT, related_name="virtual_accounts")
     identifier = models.PositiveBigIntegerField(_("identifier"))
+    source_ref = models.CharField(
+        _("scope (reference of the obligor accounts)"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Empty: the obligor's account. Otherwise the account of the obligor accounts with this reference."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,12 +68,22 @@ class VirtualAccount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["profile", "identifier"], name="virtual_account_unique_identifier"),
             models.UniqueConstraint(
-                fields=["party", "receivable_type", "profile"], name="virtual_account_unique_owner"
+                fields=["party", "receivable_type", "profile"],
+                condition=Q(source_ref=""),
+                name="virtual_account_unique_owner",
             ),
             models.UniqueConstraint(
                 fields=["party", "profile"],
                 condition=Q(receivable_type__isnull=True),
                 name="virtual_account_unique_owner_any_type",
+            ),
+            models.UniqueConstraint(
+                fields=["party", "receivable_type", "profile", "source_ref"],
+                condition=~Q(source_ref=""),
+                name="virtual_account_unique_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_ref="") | Q(receivable_type__isnull=False), name="virtual_account_scope_has_type"
             ),
         ]
 
@@ -179,6 +200,13 @@ class Payment(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    indicated_ref = models.CharField(
+        _("indicated obligor accounts (reference)"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Paid to a virtual account scoped to the obligor accounts with this reference."),
     )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     payment_date = models.DateField(_("payment date"))

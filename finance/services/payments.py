@@ -13,6 +13,16 @@ payment date, allocates with the pure :func:`finance.domain.allocation.allocate`
 * ``payment.status = allocated`` and an audit event.
 
 It is idempotent: an allocated payment is returned as it was allocated.
+
+**A scoped payment** (``Payment.indicated_ref``: paid to a virtual account scoped to the obligor accounts with one
+``source_ref``, e.g. one property's waste fee) settles only the payer's accounts (as obligor or co-obligor) with
+that ``source_ref`` and the indicated receivable type: their reminder costs, then their installments in the same
+OP art. 62 order, with interest as for any payment. What remains is an overpayment on that scope's account (the
+payer's own, latest year) — never spent on his other accounts by the allocation (the payer meant that property);
+the nightly ex officio settlement of overpayments (OP art. 76) treats it as any overpayment. When the payer has
+no account of that scope yet (paid before the first charge), one is opened for the year of the payment
+(``account_get_or_create``; its ``source_app`` taken from another account of the scope, if any) and the money
+stays there as an overpayment.
 """
 
 from __future__ import annotations
@@ -36,7 +46,7 @@ from finance.domain.allocation import Allocation, AllocationResult, CostItem, Op
 from finance.domain.rounding import ZERO
 from finance.models import AccountEntry, ObligorAccount, Payment, ReceivableType
 from finance.services import ledger
-from finance.services.accounts import amount_error, lock_accounts
+from finance.services.accounts import account_get_or_create, amount_error, lock_accounts
 from finance.services.bulk import bulk_insert_rows, chunks
 from finance.services.ledger import post_event
 
@@ -171,6 +181,43 @@ def write_allocations(
     return written
 
 
+def _ref(payment) -> str:
+    """The scope a payment indicates (``Payment.indicated_ref``; the statement import's new payments may lack it)."""
+    return getattr(payment, "indicated_ref", "") or ""
+
+
+def _in_scope(account: ObligorAccount, *, ref: str, type_id: int | None) -> bool:
+    return account.source_ref == ref and (type_id is None or account.receivable_type_id == type_id)
+
+
+def _scoped(payment, accounts: list[ObligorAccount]) -> list[ObligorAccount]:
+    """The accounts a payment may settle: all of the payer's, or those of the scope it indicates."""
+    ref = _ref(payment)
+    if not ref:
+        return accounts
+    return [a for a in accounts if _in_scope(a, ref=ref, type_id=payment.indicated_type_id)]
+
+
+def _open_scope_account(*, party_id: int, type_id: int | None, ref: str, day: datetime.date) -> ObligorAccount:
+    """A payment to a scope without any account of the payer yet: the scope's account for the payment's year."""
+    from core.models import Party
+
+    if type_id is None:
+        raise ApplicationError(
+            _("The payment indicates the accounts %(ref)s but no receivable type.") % {"ref": ref}, code="invalid"
+        )
+    source_app = (
+        ObligorAccount.objects.filter(source_ref=ref).exclude(source_app="").values_list("source_app", flat=True)
+    ).first()
+    return account_get_or_create(
+        party=Party.objects.get(pk=party_id),
+        receivable_type=ReceivableType.objects.get(pk=type_id),
+        year=day.year,
+        source_app=source_app or "",
+        source_ref=ref,
+    )
+
+
 def _overpayment_account(payment: Payment, accounts: list[ObligorAccount], allocations, items) -> ObligorAccount:
     if payment.indicated_type_id:
         typed = [a for a in accounts if a.receivable_type_id == payment.indicated_type_id]
@@ -207,13 +254,22 @@ def payment_allocate(*, payment: Payment, actor=None, event: str | None = None) 
             raise ApplicationError(_("The payer of this payment is not identified."), code="unidentified")
         if payment.amount <= 0:
             raise ApplicationError(_("The amount must be positive."), code="invalid")
-        account_ids = [a.pk for a in selectors.party_accounts(payment.party)]
+        mine = selectors.party_accounts(payment.party)
+        ref = _ref(payment)
+        if ref and not _scoped(payment, mine):
+            mine.append(
+                _open_scope_account(
+                    party_id=payment.party_id, type_id=payment.indicated_type_id, ref=ref, day=payment.payment_date
+                )
+            )
+        account_ids = [a.pk for a in mine]
         if not account_ids:
             raise ApplicationError(_("The payer has no account with the office."), code="no_account")
         locked = lock_accounts(account_ids)
         accounts = [locked[pk] for pk in sorted(locked)]
         for a in accounts:  # select_for_update cannot join nullable relations on PostgreSQL
             a.receivable_type  # noqa: B018 — load once, used for every entry
+        accounts = _scoped(payment, accounts)  # a scoped payment settles only the accounts of its scope
         day = payment.payment_date
         items = open_items(accounts, on=day)
         result = allocate(
@@ -246,7 +302,7 @@ def payment_allocate(*, payment: Payment, actor=None, event: str | None = None) 
             actor=actor or "system", action="finance.payment.allocated", obj=payment,
             details={
                 "amount": str(payment.amount), "party": payment.party_id, "entries": [e.pk for e in written],
-                "overpayment": str(result.remainder),
+                "overpayment": str(result.remainder), **({"indicated_ref": ref} if ref else {}),
             },
         )  # fmt: skip
     return result
@@ -312,6 +368,31 @@ class _JournalBook:
         return keys, drafts
 
 
+def _open_scope_accounts(payments, accounts_of: dict[int, set[int]]) -> None:
+    """Open the scope's account (:func:`_open_scope_account`) for each scoped payment whose payer has no account of
+    its scope yet, and add it to ``accounts_of``. One query for the scopes of the payers' accounts."""
+    scoped = [p for p in payments if _ref(p)]
+    if not scoped:
+        return
+    ids = sorted({pk for p in scoped for pk in accounts_of.get(p.party_id, ())})
+    scope_of: dict[int, tuple[str, int]] = {}
+    for chunk in chunks(ids):
+        for pk, ref, type_id in ObligorAccount.objects.filter(pk__in=chunk).values_list(
+            "pk", "source_ref", "receivable_type_id"
+        ):
+            scope_of[pk] = (ref, type_id)
+    for p in sorted(scoped, key=lambda p: (p.payment_date, p.pk)):
+        ref, type_id = _ref(p), p.indicated_type_id
+        if any(
+            scope_of[pk][0] == ref and (type_id is None or scope_of[pk][1] == type_id)
+            for pk in accounts_of.get(p.party_id, ())
+        ):
+            continue
+        account = _open_scope_account(party_id=p.party_id, type_id=type_id, ref=ref, day=p.payment_date)
+        accounts_of[p.party_id].add(account.pk)
+        scope_of[account.pk] = (account.source_ref, account.receivable_type_id)
+
+
 def payments_allocate_batch(
     *, payments, actor=None, event: str | None = None, statement=None, created_here: bool = False
 ) -> dict[int, AllocationResult]:
@@ -371,6 +452,7 @@ def payments_allocate_batch(
             joint = ObligorAccount.co_obligors.through.objects.filter(party_id__in=chunk)
             for pk, party_id in joint.values_list("obligoraccount_id", "party_id"):
                 accounts_of[party_id].add(pk)
+        _open_scope_accounts(todo, accounts_of)
         if any(not accounts_of.get(p.party_id) for p in todo):
             raise ApplicationError(_("The payer has no account with the office."), code="no_account")
         account_ids = sorted({pk for pks in accounts_of.values() for pk in pks})
@@ -408,7 +490,7 @@ def payments_allocate_batch(
             ctx = contexts.get(day) or contexts.setdefault(
                 day, selectors._Context(day, tables=tables, adjustments=adjustments)
             )
-            mine = party_accounts[p.party_id]
+            mine = _scoped(p, party_accounts[p.party_id])
             items = _open_items(mine, entries, installments, on=day, ctx=ctx)
             result = allocate(
                 amount=p.amount, payment_date=day, installments=items.installments, costs=items.costs,
@@ -467,6 +549,7 @@ def payments_allocate_batch(
                 Payment.objects.filter(pk__in=chunk).update(status=Payment.Status.ALLOCATED)
         for p in todo:
             p.status = Payment.Status.ALLOCATED
+        scoped = sum(1 for p in todo if _ref(p))
         audit_log(
             actor=actor or "system", action="finance.payments.allocated", obj=statement or todo[0],
             details={
@@ -474,6 +557,7 @@ def payments_allocate_batch(
                 "parties": len(parties), "accounts": len(account_ids), "entries": len(planned),
                 "allocated": {k: str(v) for k, v in sorted(totals.items()) if k != "overpayment"},
                 "overpayment": str(totals["overpayment"]), "journal_entries": [e.pk for e in journal.values()],
+                **({"scoped_payments": scoped} if scoped else {}),
             },
         )  # fmt: skip
     return results

@@ -5,8 +5,10 @@ and validated first (``finance.domain.mt940``): a broken tag, an account that is
 reconcile, another currency or a value date in the future rejects it as a whole with the line and the reason, and
 nothing is written. Then each statement is imported in ONE transaction: the ``BankStatement``, its lines, and for
 each credit a ``Payment`` — matched by the virtual account (confidence 100), else by a PESEL / NIP of a registered
-party (80) or an obligor-account reference (60) in the title, else unidentified (journal 133/240). Identified
-payments are allocated together (``finance.services.payments.payments_allocate_batch`` — the result of
+party (80) or an obligor-account reference (60) in the title, else unidentified (journal 133/240). A virtual
+account scoped to a reference (``VirtualAccount.source_ref``, e.g. one per property) gives the payment its
+``indicated_ref``: it settles only the payer's accounts with that reference (``finance.services.payments``).
+Identified payments are allocated together (``finance.services.payments.payments_allocate_batch`` — the result of
 ``payment_allocate`` for each, in payment-date order, in a few queries), which books them. A statement already
 imported (same account + reference + number, or the same content) is a duplicate and changes nothing; two
 processes importing the same file at once end with one import (the unique constraints decide).
@@ -35,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.domain.identifiers import IdentifierError, validate_nip, validate_pesel
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, ServiceValidationError
 from core.models import Party
 from core.services.audit import audit_log
 from finance.domain import mt940 as mt940_domain
@@ -95,6 +97,14 @@ class Match:
     confidence: int
     party_id: int | None = None
     receivable_type_id: int | None = None
+    source_ref: str = ""  # a virtual account scoped to the obligor accounts with this reference
+
+
+@dataclass(slots=True)
+class ScopedPayment(NewPayment):
+    """A new bank payment of a statement, with the scope of the virtual account it was paid to."""
+
+    indicated_ref: str = ""
 
 
 def _check_actor(actor) -> None:
@@ -159,7 +169,13 @@ def match_movements(movements, *, profile: BankProfile) -> list[Match]:
         va = virtual.get(m.virtual_account)
         if va is not None:
             result.append(
-                Match(StatementLine.Match.VIRTUAL_ACCOUNT, CONFIDENCE_VIRTUAL, va.party_id, va.receivable_type_id)
+                Match(
+                    StatementLine.Match.VIRTUAL_ACCOUNT,
+                    CONFIDENCE_VIRTUAL,
+                    va.party_id,
+                    va.receivable_type_id,
+                    va.source_ref,
+                )
             )
             continue
         pesels, nips = found.get(m.index, ([], []))
@@ -223,6 +239,7 @@ def _bank_reversals(line_ids, movements, *, actor):
 
 
 def _parties_with_accounts(party_ids) -> set[int]:
+    """The parties (of ``party_ids``) that have an account with the office, as obligor or co-obligor."""
     ids = {p for p in party_ids if p is not None}
     if not ids:
         return set()
@@ -299,7 +316,8 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
         with_ids=True,
     )  # fmt: skip
     total = len(line_ids)
-    # A party found but without any account with the office waits for a clerk like an unidentified payment.
+    # A party found but without any account with the office waits for a clerk like an unidentified payment — unless
+    # it paid to a scoped virtual account: the allocation keeps the money on (a new) account of that scope.
     with_accounts = _parties_with_accounts(m.party_id for m in matches)
     credits = [(pk, m, match) for pk, m, match in zip(line_ids, parsed.movements, matches, strict=True) if m.is_credit]
     payment_ids = reserve_ids(Payment, len(credits))
@@ -309,12 +327,13 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
             raise RuntimeError("injected failure")  # tests: a crash mid-statement
         if progress is not None and number % 500 == 0:
             progress(number, len(credits))
-        known = match.party_id in with_accounts
+        known = match.party_id is not None and (match.party_id in with_accounts or bool(match.source_ref))
         payments.append(
-            NewPayment(
+            ScopedPayment(
                 pk=pk, statement_line_id=line_id, party_id=match.party_id if known else None,
                 indicated_type_id=match.receivable_type_id if known else None, amount=m.amount,
                 payment_date=m.value_date, payer_account=m.counterparty_account, title=m.title,
+                indicated_ref=match.source_ref if known else "",
             )
         )  # fmt: skip
         identified.append(known)
@@ -328,9 +347,10 @@ def _import_one(*, parsed, profile, actor, file_name, encoding, summary, fail_af
         [
             {
                 "id": p.pk, "source": Payment.Source.BANK, "statement_line_id": p.statement_line_id,
-                "party_id": p.party_id, "indicated_type_id": p.indicated_type_id, "amount": p.amount,
-                "payment_date": p.payment_date, "received_on": p.payment_date, "payer_account": p.payer_account,
-                "title": p.title, "status": p.status, "created_by_id": user.pk if user is not None else None,
+                "party_id": p.party_id, "indicated_type_id": p.indicated_type_id, "indicated_ref": p.indicated_ref,
+                "amount": p.amount, "payment_date": p.payment_date, "received_on": p.payment_date,
+                "payer_account": p.payer_account, "title": p.title, "status": p.status,
+                "created_by_id": user.pk if user is not None else None,
             }
             for p in payments
         ],
@@ -447,16 +467,27 @@ def payment_date_override(*, actor, payment: Payment, payment_date: datetime.dat
     return locked
 
 
-def payment_resolve(*, actor, payment: Payment, party, receivable_type=None) -> Payment:
-    """A clerk assigns an unidentified payment to an obligor (and a receivable): 240 → 221 and the allocation."""
+def payment_resolve(*, actor, payment: Payment, party, receivable_type=None, indicated_ref: str = "") -> Payment:
+    """A clerk assigns an unidentified payment to an obligor (and a receivable): 240 → 221 and the allocation.
+
+    ``indicated_ref`` (with ``receivable_type``): the payment is meant for the obligor accounts with that reference
+    only, as if paid to their scoped virtual account; empty (the default) clears an earlier one."""
     _check_actor(actor)
+    indicated_ref = (indicated_ref or "").strip()
+    if indicated_ref and receivable_type is None:
+        message = _("A payment for a reference needs the receivable type.")
+        raise ServiceValidationError(message, errors={"receivable_type": [message]})
+    if len(indicated_ref) > Payment._meta.get_field("indicated_ref").max_length:
+        message = _("The reference is too long.")
+        raise ServiceValidationError(message, errors={"indicated_ref": [message]})
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status != Payment.Status.UNIDENTIFIED:
             raise ApplicationError(_("Only an unidentified payment can be resolved."), code="invalid_state")
         locked.party = party
         locked.indicated_type = receivable_type
-        locked.save(update_fields=["party", "indicated_type"])
+        locked.indicated_ref = indicated_ref
+        locked.save(update_fields=["party", "indicated_type", "indicated_ref"])
         if locked.statement_line_id:
             StatementLine.objects.filter(pk=locked.statement_line_id).update(
                 match=StatementLine.Match.MANUAL, confidence=100
@@ -466,7 +497,11 @@ def payment_resolve(*, actor, payment: Payment, party, receivable_type=None) -> 
             actor=actor,
             action="finance.payment.resolved",
             obj=locked,
-            details={"party": party.pk, "receivable_type": getattr(receivable_type, "code", None)},
+            details={
+                "party": party.pk,
+                "receivable_type": getattr(receivable_type, "code", None),
+                **({"indicated_ref": indicated_ref} if indicated_ref else {}),
+            },
         )
     locked.refresh_from_db()
     return locked

@@ -238,19 +238,21 @@ def payment_unallocate(*, actor, payment: Payment, reason: str) -> Payment:
         done = reverse_payment_entries(
             payment=locked, actor=actor, event=EVENT_UNALLOCATED, description=description, money_to="240"
         )
-        old_party, old_type = locked.party_id, locked.indicated_type
+        old_party, old_type, old_ref = locked.party_id, locked.indicated_type, locked.indicated_ref
         locked.status = Payment.Status.UNIDENTIFIED
         locked.party = None
         locked.indicated_type = None
-        locked.save(update_fields=["status", "party", "indicated_type"])
+        locked.indicated_ref = ""
+        locked.save(update_fields=["status", "party", "indicated_type", "indicated_ref"])
         audit_log(
             actor=actor, action="finance.payment.unallocated", obj=locked,
             details={
                 "reason": reason[:500], "amount": str(locked.amount), "party": old_party,
                 "indicated_type": getattr(old_type, "code", None), **done,
+                **({"indicated_ref": old_ref} if old_ref else {}),
             },
         )  # fmt: skip
-    payment.status, payment.party, payment.indicated_type = locked.status, None, None
+    payment.status, payment.party, payment.indicated_type, payment.indicated_ref = locked.status, None, None, ""
     return locked
 
 

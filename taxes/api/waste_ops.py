@@ -8,7 +8,6 @@ shape."""
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.conf import settings
 from django.http import Http404
@@ -22,24 +21,13 @@ from rest_framework.views import APIView
 
 from core.api.permissions import require_perms, require_perms_by_method
 from core.api.serializers import ErrorResponseSerializer
-from taxes.models import ContractImport, VerificationFinding, WaterImport
+from taxes.models import VerificationFinding
+from taxes.selectors_waste_ops import KINDS, findings_queue, parse_month
 from taxes.services import waste_charges, waste_verify
 
 VIEW, MANAGE, ASSESS = "taxes.view_declaration", "taxes.manage_register", "taxes.assess_taxes"
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer}
 NOT_FOUND = {404: ErrorResponseSerializer}
-KINDS = {
-    "water": (WaterImport, waste_verify.water_import),
-    "contracts": (ContractImport, waste_verify.contracts_import),
-}
-
-
-def parse_month(value) -> datetime.date | None:
-    """ "2025-03" → 1.03.2025; None when not a month."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", (value or "").strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return None
-    return datetime.date(int(m.group(1)), int(m.group(2)), 1)
 
 
 def _month_or_400(value) -> datetime.date:
@@ -135,13 +123,9 @@ class WasteFindingListApi(APIView):
 
     @extend_schema(responses={200: FindingSerializer(many=True), **ERRORS})
     def get(self, request):
-        qs = VerificationFinding.objects.select_related("property", "declaration").filter(
-            status=VerificationFinding.Status.OPEN
-        )
-        if request.query_params.get("kind") in VerificationFinding.Kind.values:
-            qs = qs.filter(kind=request.query_params["kind"])
-        if request.query_params.get("month"):
-            qs = qs.filter(month=_month_or_400(request.query_params["month"]))
+        params = request.query_params
+        month = _month_or_400(params["month"]) if params.get("month") else None
+        qs = findings_queue(kind=params.get("kind") or "", month=month, status=params.get("status") or "")
         return Response(FindingSerializer(qs[:500], many=True).data)
 
 

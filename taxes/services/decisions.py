@@ -67,24 +67,31 @@ def _shift(day: datetime.date) -> datetime.date:
     return effective_due_date(day)
 
 
-def _transition(decision: Decision, to: str, *, actor, fields: dict | None = None, details: dict | None = None):
-    """The one place a decision's status changes (caller holds the transaction and the row lock)."""
-    if to not in Decision.TRANSITIONS[decision.status]:
+def status_transition(obj, to: str, *, actor, action: str, fields: dict | None = None, details: dict | None = None):
+    """The one place a decision's status changes (a tax decision, a waste fee decision: ``obj`` with ``status``,
+    ``number`` and its model's ``TRANSITIONS`` / ``Status``); the caller holds the transaction and the row lock.
+    Audit ``<action>.<to>``."""
+    model = type(obj)
+    if to not in model.TRANSITIONS[obj.status]:
         raise ApplicationError(
             _("A decision in the state %(state)s cannot become %(to)s.")
-            % {"state": decision.get_status_display(), "to": S(to).label},
+            % {"state": obj.get_status_display(), "to": model.Status(to).label},
             code="invalid_transition",
         )
-    old = decision.status
-    decision.status = to
+    old = obj.status
+    obj.status = to
     for name, value in (fields or {}).items():
-        setattr(decision, name, value)
-    decision.save(update_fields=["status", *(fields or {})])
+        setattr(obj, name, value)
+    obj.save(update_fields=["status", *(fields or {})])
     audit_log(
-        actor=actor, action=f"taxes.decision.{to}", obj=decision,
-        details={"number": decision.number, "from": old, "to": to, **(details or {})},
+        actor=actor, action=f"{action}.{to}", obj=obj,
+        details={"number": obj.number, "from": old, "to": to, **(details or {})},
     )  # fmt: skip
-    return decision
+    return obj
+
+
+def _transition(decision: Decision, to: str, *, actor, fields: dict | None = None, details: dict | None = None):
+    return status_transition(decision, to, actor=actor, action="taxes.decision", fields=fields, details=details)
 
 
 # --- rendering ------------------------------------------------------------------------------------------------

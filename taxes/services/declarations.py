@@ -63,7 +63,8 @@ def filing_deadline(*, form: str, year: int, event_date: datetime.date | None) -
     return F.filing_deadline(form=form, year=year, event_date=event_date, holidays=holidays_between(start, end))
 
 
-def _party_by_ids(data: Mapping) -> Party | None:
+def party_by_identifiers(data: Mapping) -> Party | None:
+    """The party with the PESEL (first) or the NIP of ``data`` (a form's payer / taxpayer), or None."""
     pesel, nip = (data.get("pesel") or "").strip(), (data.get("nip") or "").strip()
     if pesel:
         found = Party.objects.filter(pesel=pesel).order_by("pk").first()
@@ -105,7 +106,7 @@ def build_proposal(
                 "valid_from": valid_from.isoformat()}]  # fmt: skip
     for co_owner in payload.get("co_owners") or []:
         cnum, cden = _share(co_owner.get("share"))
-        found = _party_by_ids(co_owner)
+        found = party_by_identifiers(co_owner)
         holder = {"party": found.pk if found else None, "role": "co_owner", "share_numerator": cnum,
                   "share_denominator": cden, "valid_from": valid_from.isoformat()}  # fmt: skip
         if found is None:
@@ -412,7 +413,8 @@ def parse_form_xml(data: bytes) -> F.ParsedForm:
     return F.map_form(form, element)
 
 
-def _open_case(*, actor, entry):
+def case_open_for_entry(*, actor, entry):
+    """Open a case under JRWA 3120 for an EZD entry (the entry's unit, else the actor's)."""
     from documents.models import JrwaClass
     from documents.services.cases import case_open
 
@@ -441,7 +443,7 @@ def declaration_from_incoming(*, actor, entry) -> Declaration:
         raise ServiceValidationError(
             _("The form gives no tax year."), errors={"entry": [_("The form gives no tax year.")]}
         )
-    party = _party_by_ids(parsed.payload.get("taxpayer") or {}) or entry.sender
+    party = party_by_identifiers(parsed.payload.get("taxpayer") or {}) or entry.sender
     filed_on = timezone.localtime(entry.received_at).date()
     with transaction.atomic():
         case = entry.case if entry.case_id else None
@@ -451,7 +453,7 @@ def declaration_from_incoming(*, actor, entry) -> Declaration:
         )
         _refuse_invalid(problems)
         if case is None:
-            case = _open_case(actor=actor, entry=entry)
+            case = case_open_for_entry(actor=actor, entry=entry)
         return declaration_record(
             actor=actor, form=parsed.form, party=party, year=parsed.year, purpose=parsed.purpose,
             event_date=parsed.event_date, filed_on=filed_on, payload=parsed.payload, incoming_entry=entry, case=case,

@@ -11,6 +11,7 @@ nothing."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -130,6 +131,55 @@ def _containers(containers) -> list[dict]:
     return result
 
 
+@dataclass(frozen=True)
+class CheckedData:
+    """The data of a declaration or a decision (``checked_data``): normalised, with the pure computation's input
+    and the rates in force in its month."""
+
+    effective_from: datetime.date
+    residents: int | None
+    households: int | None
+    water_m3: Decimal | None
+    dwelling_m2: Decimal | None
+    exemptions: list[str]
+    containers: list[dict]
+    declared: domain.Declared
+    rates: domain.WasteRates
+
+
+def checked_data(
+    *, property: WasteProperty, effective_from: datetime.date, method: str, residents=None, water_m3=None,
+    dwelling_m2=None, households=None, selective: bool = True, composts: bool = False, exemptions=(), containers=(),
+) -> CheckedData:  # fmt: skip
+    """The fee data of a declaration or a decision (``method`` already checked) normalised and checked against the
+    resolution in force in the month of ``effective_from``: ServiceValidationError with the precise messages
+    (numbers, ``declared_problems`` keyed by problem) when the fee cannot be computed from them."""
+    residents = _integer(residents, "residents", _("Enter the number of residents as a whole number."))
+    households = _integer(households, "households", _("Enter the number of households as a whole number."))
+    water = _decimal(water_m3, "water_m3", _("Enter the water consumed in m³ with at most 2 decimal places."))
+    area = _decimal(dwelling_m2, "dwelling_m2", _("Enter the dwelling area in m² with at most 2 decimal places."))
+    exemptions = [str(code).strip() for code in exemptions or () if str(code).strip()]
+    containers = _containers(containers)
+    effective_from = effective_from.replace(day=1)
+    rates = waste_rates_on(effective_from)
+    if rates is None:
+        _refuse("effective_from", _("No waste fee resolution is in force on %(date)s.") % {
+            "date": f"{effective_from:%d.%m.%Y}"})  # fmt: skip
+    declared = domain.Declared(
+        method=DOMAIN_METHOD.get(method, method), residents=residents, water_m3=water, area_m2=area,
+        households=1 if households is None else households, selective=bool(selective), composts=bool(composts),
+        exemptions=tuple(exemptions), cottage=property.kind == WasteProperty.Kind.COTTAGE,
+        containers=tuple(domain.Container(**c) for c in containers),
+    )  # fmt: skip
+    problems = domain.declared_problems(declared, rates)
+    if problems:
+        found: dict[str, list[str]] = {}
+        for problem in problems:
+            found.setdefault(problem.code, []).append(problem.message)
+        raise ServiceValidationError(" ".join(p.message for p in problems), errors=found)
+    return CheckedData(effective_from, residents, households, water, area, exemptions, containers, declared, rates)
+
+
 def late_deadline(purpose: str, event_date: datetime.date | None) -> datetime.date | None:
     """The last day to file (art. 6m ust. 1) shifted past weekends and holidays; None for a correction or without the
     date of the event."""
@@ -185,29 +235,13 @@ def waste_declaration_record(
         errors["method"] = [_("Choose the method of the fee.")]
     if errors:
         raise ServiceValidationError(next(iter(errors.values()))[0], errors=errors)
-    residents = _integer(residents, "residents", _("Enter the number of residents as a whole number."))
-    households = _integer(households, "households", _("Enter the number of households as a whole number."))
-    water = _decimal(water_m3, "water_m3", _("Enter the water consumed in m³ with at most 2 decimal places."))
-    area = _decimal(dwelling_m2, "dwelling_m2", _("Enter the dwelling area in m² with at most 2 decimal places."))
-    exemptions = [str(code).strip() for code in exemptions or () if str(code).strip()]
-    containers = _containers(containers)
-    effective_from = effective_from.replace(day=1)
-    rates = waste_rates_on(effective_from)
-    if rates is None:
-        _refuse("effective_from", _("No waste fee resolution is in force on %(date)s.") % {
-            "date": f"{effective_from:%d.%m.%Y}"})  # fmt: skip
-    declared = domain.Declared(
-        method=DOMAIN_METHOD.get(method, method), residents=residents, water_m3=water, area_m2=area,
-        households=1 if households is None else households, selective=bool(selective), composts=bool(composts),
-        exemptions=tuple(exemptions), cottage=property.kind == WasteProperty.Kind.COTTAGE,
-        containers=tuple(domain.Container(**c) for c in containers),
+    data = checked_data(
+        property=property, effective_from=effective_from, method=method, residents=residents, water_m3=water_m3,
+        dwelling_m2=dwelling_m2, households=households, selective=selective, composts=composts,
+        exemptions=exemptions, containers=containers,
     )  # fmt: skip
-    problems = domain.declared_problems(declared, rates)
-    if problems:
-        found: dict[str, list[str]] = {}
-        for problem in problems:
-            found.setdefault(problem.code, []).append(problem.message)
-        raise ServiceValidationError(" ".join(p.message for p in problems), errors=found)
+    effective_from, residents, households = data.effective_from, data.residents, data.households
+    water, area, exemptions, containers = data.water_m3, data.dwelling_m2, data.exemptions, data.containers
     deadline = late_deadline(purpose, event_date)
     with transaction.atomic():
         WasteProperty.objects.select_for_update().get(pk=property.pk)

@@ -70,7 +70,7 @@ def _get(model, pk: int):
     return obj
 
 
-def _errors_to_form(form: forms.Form, exc: ApplicationError) -> list[str]:
+def errors_to_form(form: forms.Form, exc: ApplicationError) -> list[str]:
     """Field errors onto ``form``; the rest returned as messages for the page."""
     problems: list[str] = []
     for field, field_messages in (getattr(exc, "errors", None) or {}).items():
@@ -114,7 +114,7 @@ class WastePropertyCreateView(WastePropertyListView):
             try:
                 prop = svc.waste_property_create(actor=request.user, **form.cleaned_data)
             except ApplicationError as exc:
-                for message in _errors_to_form(form, exc):
+                for message in errors_to_form(form, exc):
                     form.add_error(None, message)
             else:
                 messages.success(request, _("The property has been recorded."))
@@ -172,7 +172,7 @@ class WasteDeclarationRecordView(BackOfficeView):
                     event_date=d["event_date"],
                 )  # fmt: skip
             except ApplicationError as exc:
-                problems = _errors_to_form(form, exc)
+                problems = errors_to_form(form, exc)
             else:
                 if declaration.late:
                     messages.warning(request, _("The declaration was filed after the deadline %(date)s.") % {

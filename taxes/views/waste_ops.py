@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from core.exceptions import ApplicationError
 from core.views import BackOfficeView
-from taxes.api.waste_ops import KINDS, parse_month
 from taxes.models import VerificationFinding
+from taxes.selectors_waste_ops import KINDS, QUEUE_STATUSES, findings_queue, parse_month
 from taxes.services import waste_charges, waste_verify
 
 VIEW, MANAGE, ASSESS = "taxes.view_declaration", "taxes.manage_register", "taxes.assess_taxes"
@@ -105,14 +105,12 @@ class WasteFindingQueueView(BackOfficeView):
     template = "taxes/waste/ops/findings.html"
 
     def _render(self, request, *, month_form=None, errors=None, status=200):
-        qs = F.objects.select_related("property", "declaration").filter(status=F.Status.OPEN)
         kind = request.GET.get("kind") or ""
-        if kind in F.Kind.values:
-            qs = qs.filter(kind=kind)
-        month = parse_month(request.GET.get("month"))
-        if month:
-            qs = qs.filter(month=month)
+        state = request.GET.get("status") or ""
+        state = state if state in QUEUE_STATUSES else F.Status.OPEN
+        qs = findings_queue(kind=kind, month=parse_month(request.GET.get("month")), status=state)
         context = {"findings": qs[:200], "kinds": F.Kind.choices, "kind": kind, "month": request.GET.get("month", ""),
+                   "status": state, "statuses": [(s, F.Status(s).label) for s in QUEUE_STATUSES],
                    "month_form": month_form or MonthForm(), "errors": errors or []}  # fmt: skip
         return render(request, self.template, context, status=status)
 

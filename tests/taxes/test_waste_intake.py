@@ -168,3 +168,188 @@ def test_permission_required(make_user, clerk, prop, payer):
         waste_declaration_from_incoming(actor=outsider, entry=entry)
     assert (exc.value.code, counts()) == ("forbidden", before)
     assert IncomingEntry.objects.get(pk=entry.pk).case_id is None
+
+
+# --- the screen and the API (waste/declarations/from-entry/) ----------------------------------------------------
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user(roles.REGISTRY_CLERK, username="kancelaria-odpady-do1")
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+URL = "/taxes/waste/declarations/from-entry/"
+API = "/api/v1/taxes/waste/declarations/from-entry/"
+
+
+def test_screen_lists_recent_do1_entries_only(client, clerk, prop, payer):
+    from django.utils import timezone
+
+    do1_entry = _entry(clerk, do1())
+    IncomingEntry.objects.filter(pk=do1_entry.pk).update(received_at=timezone.now())
+    other = entry_with_xml(clerk=clerk, content=do1(ns="urn:magistrat:podatki:IN-1:1"))
+    client.force_login(clerk)
+    response = client.get(URL)
+    assert response.status_code == 200
+    recent = list(response.context["recent"])
+    assert recent == [IncomingEntry.objects.get(pk=do1_entry.pk)]
+    assert other not in recent
+    waste_declaration_from_incoming(actor=clerk, entry=do1_entry)
+    assert list(client.get(URL).context["recent"]) == []
+
+
+def test_review_page_shows_form_beside_property_and_payer_and_records_nothing(client, clerk, prop, payer):
+    entry = _entry(clerk, do1())
+    client.force_login(clerk)
+    before = counts()
+    response = client.get(URL, {"entry": f"{entry.number}/{entry.year}"})
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert (preview.entry, preview.property, preview.property_matched) == (entry, prop, True)
+    assert (preview.payer, preview.payer_matched, preview.problems) == (payer, True, [])
+    assert preview.address_text == "Magistrowo, Lipowa, 7/2"
+    html = response.content.decode()
+    assert "ODP/0100" in html
+    assert 'data-testid="waste-intake-form"' in html
+    assert counts() == before
+
+
+def test_screen_records_and_redirects_to_property(client, clerk, prop, payer):
+    entry = _entry(clerk, do1())
+    client.force_login(clerk)
+    before = counts()
+    response = client.post(URL, {"entry": str(entry.pk), "property": str(prop.pk)})
+    assert response.status_code == 302
+    assert response["Location"] == f"/taxes/waste/properties/{prop.pk}/"
+    declaration = WasteDeclaration.objects.get(incoming_entry=entry)
+    assert (declaration.property, declaration.payer, declaration.residents) == (prop, payer, 4)
+    assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)
+
+
+def test_screen_unknown_address_shows_problem_and_lets_the_clerk_choose(client, clerk, prop, payer):
+    entry = _entry(clerk, do1(number="9"))
+    client.force_login(clerk)
+    message = _(
+        "No waste fee property (or more than one) is registered at %(address)s; create the property first and "
+        "record the declaration for it."
+    ) % {"address": "Magistrowo, Lipowa, 9/2"}
+    review = client.get(URL, {"entry": str(entry.pk)})
+    assert review.status_code == 200
+    assert review.context["preview"].problems == [message]
+    assert review.context["query"] == "Lipowa 9"
+    assert list(client.get(URL, {"entry": str(entry.pk), "q": "lipowa"}).context["candidates"]) == [prop]
+    before = counts()
+    refused = client.post(URL, {"entry": str(entry.pk)})
+    assert refused.status_code == 422
+    assert refused.context["errors"] == [message]
+    assert counts() == before
+    assert IncomingEntry.objects.get(pk=entry.pk).case_id is None
+    chosen = client.post(URL, {"entry": str(entry.pk), "property": str(prop.pk)})
+    assert chosen.status_code == 302
+    assert WasteDeclaration.objects.get(incoming_entry=entry).property == prop
+
+
+def test_screen_unknown_entry_and_invalid_form(client, clerk, prop, payer):
+    client.force_login(clerk)
+    response = client.get(URL, {"entry": "999/1999"})
+    assert response.status_code == 422
+    assert response.context["form"].errors["entry"] == [_("There is no EZD entry %(entry)s.") % {"entry": "999/1999"}]
+    entry = _entry(clerk, do1(ns="urn:magistrat:podatki:IN-1:1"))
+    before = counts()
+    refused = client.post(URL, {"entry": str(entry.pk)})
+    assert refused.status_code == 422
+    assert len(refused.context["errors"]) == 1
+    assert refused.context["errors"][0].startswith(_("The document is not a waste fee declaration DO-1 (root element "
+                                                     "%(root)s, namespaces: %(ns)s); expected the namespace "
+                                                     "%(expected)s.").split("%(root)s")[0])  # fmt: skip
+    assert counts() == before
+
+
+def test_screen_and_api_refuse_without_permission(client, outsider, clerk, prop, payer):
+    entry = _entry(clerk, do1())
+    client.force_login(outsider)
+    before = counts()
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"entry": str(entry.pk)}).status_code == 403
+    assert _api(outsider).get(API, {"entry": str(entry.pk)}).status_code == 403
+    assert _api(outsider).post(API, {"entry": str(entry.pk)}, format="json").status_code == 403
+    assert counts() == before
+
+
+def test_api_preview_and_record(clerk, prop, payer):
+    entry = _entry(clerk, do1())
+    before = counts()
+    preview = _api(clerk).get(API, {"entry": f"{entry.number}/{entry.year}"})
+    assert preview.status_code == 200
+    body = preview.json()
+    assert body["entry"]["id"] == entry.pk
+    assert body["property"] == {"id": prop.pk, "identifier": "ODP/0100", "address": str(prop.address)}
+    assert body["payer"] == {"id": payer.pk, "name": str(payer)}
+    assert (body["property_matched"], body["payer_matched"], body["problems"]) == (True, True, [])
+    assert body["form"]["residents"] == "4"
+    assert (body["form"]["method"], body["form"]["event_date"], body["form"]["composts"]) == (
+        "per_resident", "2025-03-05", True)  # fmt: skip
+    assert counts() == before
+    created = _api(clerk).post(API, {"entry": entry.pk}, format="json")
+    assert created.status_code == 201
+    declaration = WasteDeclaration.objects.get(incoming_entry=entry)
+    assert created.json()["id"] == declaration.pk
+    assert (created.json()["status"], created.json()["residents"], created.json()["property"]) == (
+        "received", 4, prop.pk)  # fmt: skip
+    again = _api(clerk).post(API, {"entry": entry.pk}, format="json")
+    assert again.status_code == 400
+    assert again.json()["detail"] == _("A waste fee declaration from this entry is already recorded.")
+
+
+def test_api_refusals_are_precise_and_record_nothing(clerk, prop, payer):
+    entry = _entry(clerk, do1(number="9"))
+    before = counts()
+    missing = _api(clerk).post(API, {"entry": "12345/2001"}, format="json")
+    assert missing.status_code == 400
+    assert missing.json()["errors"]["entry"] == [_("There is no EZD entry %(entry)s.") % {"entry": "12345/2001"}]
+    no_prop = _api(clerk).post(API, {"entry": entry.pk, "property": 999999}, format="json")
+    assert no_prop.status_code == 400
+    assert no_prop.json()["errors"]["property"] == [_("There is no waste fee property %(id)s.") % {"id": 999999}]
+    unmatched = _api(clerk).post(API, {"entry": entry.pk}, format="json")
+    assert unmatched.status_code == 400
+    assert list(unmatched.json()["errors"]) == ["property"]
+    assert counts() == before
+    preview = _api(clerk).get(API, {"entry": entry.pk, "property": prop.pk}).json()
+    assert (preview["property"]["id"], preview["property_matched"], preview["problems"]) == (prop.pk, False, [])
+
+
+def test_recent_entries_read_the_epuap_document_and_skip_scans(clerk, prop, payer):
+    import hashlib
+
+    from django.utils import timezone
+
+    from documents.models import StoredFile
+    from documents.services import files as file_service
+    from epuap.models import InboundDocument
+    from taxes.services.waste_intake import recent_waste_entries
+    from tests.factories import IncomingEntryFactory
+
+    content = do1()
+    inbound = InboundDocument.objects.create(
+        box_address="/magistrowo/skrytka", skrot="x", file_name="do-1.xml", mime_type="application/xml",
+        content=content, sha256=hashlib.sha256(content).hexdigest(), size=len(content),
+        submitted_at=timezone.now(), form_code="DEKLARACJA", title="DO-1", status="accepted",
+    )  # fmt: skip
+    from_epuap = IncomingEntryFactory(sender=payer, title="Deklaracja DO-1", inbound_document=inbound,
+                                      received_at=timezone.now())  # fmt: skip
+    scan = IncomingEntryFactory(sender=payer, title="Skan", received_at=timezone.now())
+    file_service.file_store(entry=scan, role=StoredFile.Role.ORIGINAL, file_name="skan.pdf",
+                            content=b"%PDF-1.4 " + W.NAMESPACE.encode(), mime_type="application/pdf")  # fmt: skip
+    old = _entry(clerk, do1())  # received 12.03.2025: older than 90 days
+    found = recent_waste_entries()
+    assert from_epuap in found
+    assert scan not in found
+    assert old not in found

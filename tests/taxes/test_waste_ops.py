@@ -191,3 +191,83 @@ def test_screens_forbidden_without_permission(client, outsider, house):
     assert client.post("/taxes/waste/findings/verify/", {"month": "2025-03"}).status_code == 403
     assert client.post("/taxes/waste/charges/", {"month": "2025-03"}).status_code == 403
     assert (WaterImport.objects.count(), F.objects.count(), AccountEntry.objects.count()) == (0, 0, 0)
+
+
+def _decision_url(name: str) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # the decisions under art. 6o are another area's screens
+        return None
+
+
+def _clerk_without_assess():
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="odpady-bez-wymiaru")
+    user.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="taxes", codename__in=["view_declaration", "manage_register"]))  # fmt: skip
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="core", codename="access_backoffice"))
+    return user
+
+
+def test_queue_by_status_and_the_decision_button(client, clerk, house):
+    from taxes.services.waste_verify import finding_open_case, waste_verify
+
+    JrwaClassFactory(symbol="3120", is_leaf=True)
+    assert waste_verify(month=MARCH)["created"] == 1
+    finding = F.objects.get()
+    client.force_login(clerk)
+    open_page = client.get("/taxes/waste/findings/")
+    assert [f.pk for f in open_page.context["findings"]] == [finding.pk]
+    assert open_page.context["status"] == "open"
+    decide = _decision_url("taxes:waste-decision-create")
+    html = open_page.content.decode()
+    assert f"/taxes/waste/findings/{finding.pk}/dismiss/" in html
+    if decide:
+        assert f"{decide}?finding={finding.pk}" in html
+    else:
+        assert 'data-testid="waste-finding-decide"' not in html
+    finding_open_case(actor=clerk, finding=finding)
+    assert list(client.get("/taxes/waste/findings/").context["findings"]) == []
+    opened = client.get("/taxes/waste/findings/", {"status": "case_opened"})
+    assert [f.pk for f in opened.context["findings"]] == [finding.pk]
+    html = opened.content.decode()
+    assert f"/taxes/waste/findings/{finding.pk}/dismiss/" not in html
+    assert ('data-testid="waste-finding-decide"' in html) is bool(decide)
+    rows = api(clerk).get("/api/v1/taxes/waste/findings/", {"status": "case_opened"}).json()
+    assert [(r["id"], r["status"]) for r in rows] == [(finding.pk, "case_opened")]
+    assert api(clerk).get("/api/v1/taxes/waste/findings/", {"status": "dismissed"}).json() == []
+    client.force_login(_clerk_without_assess())
+    html = client.get("/taxes/waste/findings/", {"status": "case_opened"}).content.decode()
+    assert 'data-testid="waste-finding-decide"' not in html
+
+
+def test_property_page_links_to_its_decisions(client, clerk, house):
+    client.force_login(clerk)
+    prop = house.property
+    html = client.get(f"/taxes/waste/properties/{prop.pk}/").content.decode()
+    listing, create = _decision_url("taxes:waste-decision-list"), _decision_url("taxes:waste-decision-create")
+    assert (
+        (f"{listing}?property={prop.pk}" in html) if listing else 'data-testid="waste-property-decisions"' not in html
+    )
+    assert (f"{create}?property={prop.pk}" in html) if create else 'data-testid="waste-property-decide"' not in html
+    assert ('data-testid="waste-property-decision-list"' in html) is bool(create)
+    client.force_login(_clerk_without_assess())
+    assert (
+        'data-testid="waste-property-decide"' not in client.get(f"/taxes/waste/properties/{prop.pk}/").content.decode()
+    )
+
+
+def test_shared_month_parsing_and_kinds():
+    from taxes.selectors_waste_ops import KINDS, parse_month
+    from taxes.services import waste_verify
+
+    assert parse_month("2025-03") == MARCH
+    assert [parse_month(v) for v in ("2025-13", "2025-3", "", None, " 2025-12 ")] == [
+        None, None, None, None, datetime.date(2025, 12, 1)]  # fmt: skip
+    assert KINDS["water"] == (WaterImport, waste_verify.water_import)
+    assert KINDS["contracts"][1] is waste_verify.contracts_import

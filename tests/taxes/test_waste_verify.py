@@ -288,3 +288,202 @@ def test_nightly_task_registered_and_scheduled():
 
     assert BEAT_SCHEDULE["taxes.waste-verify"]["task"] == "taxes.tasks_waste.verify"
     assert "taxes.tasks_waste.verify" in app.tasks
+
+
+# --- the set-based nightly run (issue 9 "Performance": 100 000 declarations, bench/waste_verify.py) -----------------
+
+
+def accepted(prop, *, effective, residents=None, purpose="first", method="per_resident", **fields):
+    return WasteDeclaration.objects.create(
+        property=prop, payer=PersonFactory(), filed_on=effective, effective_from=effective, purpose=purpose,
+        method=method, residents=residents, status=WasteDeclaration.Status.ACCEPTED, **fields,
+    )  # fmt: skip
+
+
+def reading(prop, meter, m3, period=MARCH):
+    imp = WaterImport.objects.first() or WaterImport.objects.create(file_name="w.csv", sha256="a" * 64)
+    return WaterReading.objects.create(
+        meter_point=meter, address="x", property=prop, period=period, m3=D(m3), water_import=imp
+    )
+
+
+def test_verify_decision_in_force_checked_like_a_declaration():
+    """A decision under art. 6o is a register row like a declaration: a finding is raised against it; the declaration
+    it superseded is not checked; a received declaration and an accepted one from a later month are not in force."""
+    prop = WasteProperty.objects.create(identifier="ODP/0300", address=AddressFactory(building_number="3"))
+    first = accepted(prop, effective=datetime.date(2025, 1, 1), residents=2)
+    decision = accepted(prop, effective=datetime.date(2025, 2, 1), residents=3, purpose="decision", previous=first)
+    later = accepted(prop, effective=datetime.date(2025, 4, 1), residents=5, purpose="change", previous=decision)
+    WasteDeclaration.objects.filter(pk=first.pk).update(superseded_by=decision)
+    WasteDeclaration.objects.filter(pk=decision.pk).update(superseded_by=later)
+    WasteDeclaration.objects.create(
+        property=prop, payer=first.payer, filed_on=MARCH, effective_from=MARCH, purpose="change",
+        method="per_resident", residents=1, status=WasteDeclaration.Status.RECEIVED,
+    )  # fmt: skip
+    for _i in range(5):
+        RegistrationFactory(address=prop.address)
+
+    assert waste_verify(month=MARCH) == {"month": "2025-03", "declarations": 1, "created": 1, "updated": 0}
+    finding = F.objects.get()
+    assert (finding.declaration_id, finding.property_id, finding.kind) == (decision.pk, prop.pk, "residents")
+    assert (finding.declared_value, finding.evidence_value, finding.details) == (D("3"), D("5"), {"registered": 5})
+    # April: the change declaring 5 is in force, nothing to find.
+    assert waste_verify(month=datetime.date(2025, 4, 1)) == {
+        "month": "2025-04", "declarations": 1, "created": 0, "updated": 0
+    }  # fmt: skip
+    assert F.objects.count() == 1
+
+
+def test_verify_residents_on_the_first_of_the_month_building_sums_its_flats():
+    """Registered on the 1st: ended before it or starting after it do not count; a temporary stay counts; a property
+    at a building without a flat number sums its flats; a flat is matched regardless of case and spaces."""
+    house = WasteProperty.objects.create(identifier="ODP/0400", address=AddressFactory(building_number="9"))
+    street = house.address.street
+    flat = WasteProperty.objects.create(
+        identifier="ODP/0401", address=AddressFactory(street=street, building_number="11", flat_number="2a")
+    )
+    accepted(house, effective=datetime.date(2025, 1, 1), residents=1)
+    accepted(flat, effective=datetime.date(2025, 1, 1), residents=1)
+    for flat_number in ("1", "2", "2"):
+        RegistrationFactory(address=AddressFactory(street=street, building_number="9", flat_number=flat_number))
+    RegistrationFactory(address=house.address, kind="temporary", start_date=datetime.date(2025, 2, 1))
+    RegistrationFactory(address=house.address, end_date=MARCH, end_reason="deregistered")  # ended on the 1st
+    RegistrationFactory(address=house.address, start_date=datetime.date(2025, 3, 2))  # from the 2nd
+    RegistrationFactory(address=AddressFactory(street=street, building_number="11", flat_number=" 2A "))
+    RegistrationFactory(address=AddressFactory(street=street, building_number="11", flat_number="2A"))
+
+    assert waste_verify(month=MARCH)["created"] == 2
+    assert list(F.objects.order_by("property__identifier").values_list("property__identifier", "evidence_value")) == [
+        ("ODP/0400", D("4")),
+        ("ODP/0401", D("2")),
+    ]
+
+
+def test_verify_water_sums_meter_points_of_the_month_only_per_resident():
+    prop = WasteProperty.objects.create(identifier="ODP/0500", address=AddressFactory(building_number="5"))
+    accepted(prop, effective=datetime.date(2025, 1, 1), residents=4)
+    for _i in range(4):
+        RegistrationFactory(address=prop.address)
+    reading(prop, "W-1", "10.000")
+    reading(prop, "W-2", "7.500")  # 17.5 m³ / 4 = 4.375 > 4.0
+    reading(prop, "W-1", "100.000", period=datetime.date(2025, 2, 1))
+    reading(None, "W-9", "500.000")  # matched no property
+    by_water = WasteProperty.objects.create(identifier="ODP/0501", address=AddressFactory(building_number="6"))
+    accepted(by_water, effective=datetime.date(2025, 1, 1), method="per_m3", water_m3=D("3"))
+    reading(by_water, "W-3", "90.000")  # the water method: the residents are not declared, no water finding
+
+    assert waste_verify(month=MARCH) == {"month": "2025-03", "declarations": 2, "created": 1, "updated": 0}
+    finding = F.objects.get()
+    assert (finding.property_id, finding.kind, finding.declared_value, finding.evidence_value) == (
+        prop.pk, "water", D("4"), D("17.500")
+    )  # fmt: skip
+    assert finding.details == {"m3": "17.500", "m3_per_person": "4.0", "implied_residents": 5}
+
+
+def test_verify_updates_open_findings_keeps_decided_ones(w_clerk, house):
+    reading(house.property, "W-1", "30.000")
+    assert waste_verify(month=MARCH)["created"] == 2
+    water = F.objects.get(kind="water")
+    finding_dismiss(actor=w_clerk, finding=water, reason="Nieszczelna instalacja, naprawiona w marcu.")
+    RegistrationFactory(address=house.property.address)
+    reading(house.property, "W-2", "6.000")
+    audits = AuditEvent.objects.filter(action="taxes.waste_verify").count()
+
+    assert waste_verify(month=MARCH) == {"month": "2025-03", "declarations": 1, "created": 0, "updated": 1}
+    residents = F.objects.get(kind="residents")
+    assert (residents.status, residents.evidence_value, residents.details) == ("open", D("6"), {"registered": 6})
+    water.refresh_from_db()
+    assert (water.status, water.evidence_value, water.details["implied_residents"]) == ("dismissed", D("30"), 8)
+    assert AuditEvent.objects.filter(action="taxes.waste_verify").count() == audits + 1
+    last = AuditEvent.objects.filter(action="taxes.waste_verify").latest("pk")
+    assert last.details == {"month": "2025-03", "declarations": 1, "created": 0, "updated": 1}
+    # Nothing changed since: no update, no audit event.
+    assert waste_verify(month=MARCH)["updated"] == 0
+    assert AuditEvent.objects.filter(action="taxes.waste_verify").count() == audits + 1
+
+
+def _property_with_findings(n: int) -> None:
+    prop = WasteProperty.objects.create(
+        identifier=f"ODP/Q{n:03d}", address=AddressFactory(building_number=str(n)),
+        kind=WasteProperty.Kind.MIXED,
+    )  # fmt: skip
+    accepted(prop, effective=datetime.date(2025, 1, 1), residents=1, containers=[[120, 2]])
+    RegistrationFactory(address=prop.address)
+    RegistrationFactory(address=prop.address)
+    reading(prop, f"W-Q{n}", "12.000", period=datetime.date(2025, 4, 1))
+    imp = ContractImport.objects.first() or ContractImport.objects.create(file_name="u.csv", sha256="c" * 64)
+    CollectionContract.objects.create(address=f"x {n}", property=prop, capacity_l=240, frequency=2, count=1,
+                                      valid_from=datetime.date(2025, 1, 1), contract_import=imp)  # fmt: skip
+
+
+def test_verify_set_based_queries_do_not_grow_and_no_model_instances(monkeypatch):
+    """One query per source however many declarations and findings: the run for 1 property and for 21 properties
+    (3 findings each) issues the same queries; no declaration, registration or reading is built as a model instance
+    (100 000 of them would not fit the memory of the nightly worker)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.services.audit import audit_log
+    from population.models import Registration
+
+    audit_log(actor="system", action="test.chain_started", object_type="test")  # the chain's head row exists
+    _property_with_findings(0)
+    april = datetime.date(2025, 4, 1)
+    for model in (WasteDeclaration, WasteProperty, Registration, WaterReading, CollectionContract):
+        monkeypatch.setattr(model, "from_db", classmethod(lambda *a, **k: pytest.fail("a model instance was built")))
+    with CaptureQueriesContext(connection) as one:
+        assert waste_verify(month=april) == {"month": "2025-04", "declarations": 1, "created": 3, "updated": 0}
+    monkeypatch.undo()
+    F.objects.all().delete()
+    for n in range(1, 21):
+        _property_with_findings(n)
+    with CaptureQueriesContext(connection) as many:
+        assert waste_verify(month=april) == {"month": "2025-04", "declarations": 21, "created": 63, "updated": 0}
+    assert len(many.captured_queries) == len(one.captured_queries)
+    assert F.objects.filter(month=april).values("kind").distinct().count() == 3
+    finding = F.objects.get(property__identifier="ODP/Q007", kind="containers")
+    assert (finding.declared_value, finding.evidence_value) == (D("240"), D("480"))
+
+
+def test_in_force_rows_match_the_selector():
+    """The run's own read of the declarations in force chooses exactly what selectors_waste.declarations_in_force
+    does (the charge run's choice): the latest by month then id, superseded ones left out, per property."""
+    from taxes.selectors_waste import declarations_in_force
+    from taxes.services.waste_verify import _in_force
+
+    props = [
+        WasteProperty.objects.create(identifier=f"ODP/S{n}", address=AddressFactory(building_number=str(n)))
+        for n in range(4)
+    ]
+    jan, feb = datetime.date(2025, 1, 1), datetime.date(2025, 2, 1)
+    a0 = accepted(props[0], effective=jan, residents=1)
+    b0 = accepted(props[0], effective=feb, residents=2, purpose="change")
+    WasteDeclaration.objects.filter(pk=a0.pk).update(superseded_by=b0)
+    accepted(props[1], effective=jan, residents=1)
+    accepted(props[1], effective=jan, residents=3, purpose="correction")  # same month: the later one
+    a2 = accepted(props[2], effective=jan, residents=1)
+    b2 = accepted(props[2], effective=datetime.date(2025, 6, 1), residents=2, purpose="decision")
+    WasteDeclaration.objects.filter(pk=a2.pk).update(superseded_by=b2)  # superseded from June only
+    WasteDeclaration.objects.create(property=props[3], payer=PersonFactory(), filed_on=jan, effective_from=jan,
+                                    residents=1, status=WasteDeclaration.Status.RECEIVED)  # fmt: skip
+    for month in (jan, feb, MARCH, datetime.date(2025, 6, 1)):
+        expected = sorted((d.property_id, d.pk) for d in declarations_in_force(month))
+        assert [(row[1], row[0]) for row in _in_force(month)] == expected
+    assert [row[3] for row in _in_force(MARCH)] == [2, 3, 1]
+
+
+def test_nightly_task_default_month_is_the_current_one_and_logged(house, caplog):
+    import logging
+
+    import time_machine
+
+    with (
+        caplog.at_level(logging.INFO, logger="taxes.tasks_waste"),
+        time_machine.travel(datetime.datetime(2025, 3, 17, 3, 30), tick=True),
+    ):
+        assert verify.run() == {"month": "2025-03", "declarations": 1, "created": 1, "updated": 0}
+    assert F.objects.get().month == MARCH
+    [record] = [r for r in caplog.records if r.name == "taxes.tasks_waste"]
+    assert record.getMessage().startswith(
+        "waste verification 2025-03: 1 declarations, 1 findings created, 0 updated in "
+    )
