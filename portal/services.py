@@ -49,6 +49,10 @@ def resident_sign_in(*, identity: AuthenticatedIdentity) -> User | None:
         if user is not None and not user.is_active:
             audit_log(actor=None, action="portal.login_refused", obj=party, details={**details, "reason": "inactive"})
             return None
+        if user is not None and (user.is_staff or user.is_superuser or user.has_perm("core.access_backoffice")):
+            # an office account linked to the person: the portal never opens a back-office session
+            audit_log(actor=None, action="portal.login_refused", obj=party, details={**details, "reason": "staff"})
+            return None
         created = user is None
         if created:
             user = User(

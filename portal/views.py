@@ -35,6 +35,7 @@ SESSION_LAST_SEEN = "portal_last_seen"
 # The stored session outlives the idle limit by this much, so that the portal can say "your session expired";
 # after that the session is gone on the server anyway.
 IDLE_GRACE_SECONDS = 300
+REQUEST_COOKIE = "portal_saml_request"
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -89,8 +90,8 @@ def login(request: HttpRequest) -> HttpResponse:
         return _too_many(request)
     if request.user.is_authenticated and request.user.has_perm("core.use_portal"):
         return redirect("portal:home")
-    _request_id, saml_request = sp.authn_request(acs_url=_acs_url(request))
-    return render(
+    request_id, saml_request = sp.authn_request(acs_url=_acs_url(request))
+    response = render(
         request,
         "portal/login.html",
         {
@@ -99,6 +100,13 @@ def login(request: HttpRequest) -> HttpResponse:
             "expired": request.GET.get("wygasla") == "1",
         },
     )
+    # the AuthnRequest this browser started: the ACS accepts only its answer (no login CSRF). A signed cookie of its
+    # own, SameSite=None over HTTPS, because the ACS is reached by a cross-site POST from login.gov.pl
+    response.set_signed_cookie(
+        REQUEST_COOKIE, request_id, salt=REQUEST_COOKIE, max_age=sp.PENDING_SECONDS, httponly=True,
+        secure=request.is_secure(), samesite="None" if request.is_secure() else "Lax", path=reverse("portal:acs"),
+    )  # fmt: skip
+    return response
 
 
 @csrf_exempt  # a cross-site POST from login.gov.pl (HTTP-Artifact binding); the artifact is resolved server-side
@@ -117,8 +125,11 @@ def acs(request: HttpRequest) -> HttpResponse:
         log.warning("portal ACS: no SAMLart (the login was cancelled at login.gov.pl)")
         failure["message"] = _("The login at login.gov.pl was cancelled.")
         return render(request, "portal/message.html", failure, status=400)
+    expected = request.get_signed_cookie(REQUEST_COOKIE, default=None, salt=REQUEST_COOKIE, max_age=sp.PENDING_SECONDS)
     try:
-        identity = sp.resolve(artifact, acs_url=_acs_url(request))
+        if not expected:
+            raise SamlError("no login was started in this browser (the request cookie is missing or expired)")
+        identity = sp.resolve(artifact, acs_url=_acs_url(request), expected_request=expected)
     except SamlError as exc:
         log.warning("portal ACS: login refused: %s", exc)
         return render(request, "portal/message.html", failure, status=403)

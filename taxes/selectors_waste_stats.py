@@ -109,10 +109,15 @@ def residents_by_locality(month: datetime.date, *, properties=None, in_force=Non
     )  # fmt: skip
 
 
-def _ref_month(ref: str) -> datetime.date | None:
+def _ref_month(ref: str, value_date: datetime.date | None = None) -> datetime.date | None:
+    """The month a waste fee entry belongs to: the month in its ref (``waste:<declaration>:<YYYY-MM>[:correction]``),
+    or — a holiday cottage's annual fee (``waste:<declaration>:<YYYY>:annual[:correction]``) — the month of the
+    charge's value date (the first month of the year with a declaration)."""
     parts = ref.split(":")
     if len(parts) < 3:
         return None
+    if len(parts) >= 4 and parts[3] == "annual":
+        return value_date.replace(day=1) if value_date is not None else None
     try:
         year, month = parts[2].split("-")
         return datetime.date(int(year), int(month), 1)
@@ -122,32 +127,41 @@ def _ref_month(ref: str) -> datetime.date | None:
 
 def fees_by_month(year: int) -> list[MonthFees]:
     """The twelve months of ``year``: charged, reduced (odpisy) and paid (allocated to principal) of the waste fee's
-    charges, by the month in their ``source_ref``. Three grouped queries."""
+    charges, by the month in their ``source_ref`` (the cottages' annual fee in the month it was charged for). Three
+    grouped queries."""
+    from django.db.models import Q
+
     from finance.models import AccountEntry
 
     K = AccountEntry.Kind
-    refs = AccountEntry.objects.filter(source_ref__startswith="waste:", source_ref__contains=f":{year}-",
-                                       reversed_by__isnull=True)  # fmt: skip
+    of_year = Q(source_ref__contains=f":{year}-") | Q(source_ref__contains=f":{year}:annual")
+    refs = AccountEntry.objects.filter(of_year, source_ref__startswith="waste:", reversed_by__isnull=True)
     charged: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
     reduced: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
-    for kind, target in ((K.CHARGE, charged), (K.REDUCTION, reduced)):
-        for row in refs.filter(kind=kind).values("source_ref").annotate(total=Sum("amount")).order_by():
-            month = _ref_month(row["source_ref"])
+    # a reduction's value date is its own day: the annual fee's month is the value date of the charge it reduces
+    for kind, target, date_field in (
+        (K.CHARGE, charged, "value_date"), (K.REDUCTION, reduced, "installment__charge__value_date"),
+    ):  # fmt: skip
+        rows = refs.filter(kind=kind).values("source_ref", date_field).annotate(total=Sum("amount")).order_by()
+        for row in rows:
+            month = _ref_month(row["source_ref"], row[date_field])
             if month is not None and month.year == year:
                 target[month] += row["total"]
+    of_year_charge = Q(installment__charge__source_ref__contains=f":{year}-") | Q(
+        installment__charge__source_ref__contains=f":{year}:annual"
+    )
     allocations = (
         AccountEntry.objects.filter(
-            kind=K.ALLOCATION, component=AccountEntry.Component.PRINCIPAL, reversed_by__isnull=True,
+            of_year_charge, kind=K.ALLOCATION, component=AccountEntry.Component.PRINCIPAL, reversed_by__isnull=True,
             installment__charge__source_ref__startswith="waste:",
-            installment__charge__source_ref__contains=f":{year}-",
         )
-        .values("installment__charge__source_ref")
+        .values("installment__charge__source_ref", "installment__charge__value_date")
         .annotate(total=Sum("amount"))
         .order_by()
     )  # fmt: skip
     for row in allocations:
-        month = _ref_month(row["installment__charge__source_ref"])
+        month = _ref_month(row["installment__charge__source_ref"], row["installment__charge__value_date"])
         if month is not None and month.year == year:
             paid[month] += row["total"]
     months = [datetime.date(year, m, 1) for m in range(1, 13)]

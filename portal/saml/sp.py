@@ -120,10 +120,11 @@ def authn_request(*, acs_url: str) -> tuple[str, str]:
 
 
 def _take_request(request_id: str) -> dict | None:
+    """The pending AuthnRequest, taken once: of two concurrent takes only the one whose delete removed the key wins."""
     key = f"{_PREFIX}request:{request_id}"
     value = cache.get(key)
-    if value is not None:
-        cache.delete(key)
+    if value is None or not cache.delete(key):
+        return None
     return value
 
 
@@ -163,8 +164,12 @@ def _issuer(element: etree._Element, what: str) -> None:
         raise SamlError(f"{what}: Issuer {issuer!r} is not the configured node {config.idp_entity_id()!r}")
 
 
-def resolve(artifact: str, *, acs_url: str, transport: Transport | None = None) -> AuthenticatedIdentity:
-    """SAMLart from the ACS → the verified identity. Raises SamlError (refused) with the reason."""
+def resolve(
+    artifact: str, *, acs_url: str, transport: Transport | None = None, expected_request: str | None = None
+) -> AuthenticatedIdentity:
+    """SAMLart from the ACS → the verified identity. Raises SamlError (refused) with the reason. ``expected_request``:
+    the id of the AuthnRequest this browser started (its cookie): the Response must answer that one — an artifact of
+    someone else's login posted from this browser (login CSRF) is refused."""
     parsed = parse_artifact(artifact)
     if not hmac.compare_digest(parsed.source_id, source_id(config.idp_entity_id())):
         raise SamlError("SAMLart SourceID is not the configured node's")
@@ -176,10 +181,12 @@ def resolve(artifact: str, *, acs_url: str, transport: Transport | None = None) 
         answer = (transport or get_transport())(config.idp_artifact_url(), envelope, "")
     except TransportError as exc:
         raise SamlError(f"ArtifactResolve: the node cannot be reached: {exc}") from exc
-    return process_artifact_response(answer, resolve_id=resolve_id, acs_url=acs_url)
+    return process_artifact_response(answer, resolve_id=resolve_id, acs_url=acs_url, expected_request=expected_request)
 
 
-def process_artifact_response(data: bytes, *, resolve_id: str, acs_url: str) -> AuthenticatedIdentity:
+def process_artifact_response(
+    data: bytes, *, resolve_id: str, acs_url: str, expected_request: str | None = None
+) -> AuthenticatedIdentity:
     payload = soap_payload(data, expected=q(SAMLP, "ArtifactResponse"))
     signed = verify(payload, cert=config.idp_certificate(), what="ArtifactResponse")
     _issuer(signed, "ArtifactResponse")
@@ -194,6 +201,8 @@ def process_artifact_response(data: bytes, *, resolve_id: str, acs_url: str) -> 
     _issuer(response, "Response")
     _status_ok(response, "Response")
     request_id = response.get("InResponseTo") or ""
+    if expected_request is not None and not hmac.compare_digest(request_id, expected_request):
+        raise SamlError(f"Response InResponseTo {request_id!r} is not the login started in this browser")
     pending = _take_request(request_id) if request_id else None
     if pending is None:
         raise SamlError(f"Response InResponseTo {request_id!r} is not a pending AuthnRequest of ours")

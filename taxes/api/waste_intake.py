@@ -29,7 +29,7 @@ class WasteIntakeInput(serializers.Serializer):
     property = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
     def validate_entry(self, value: str):
-        entry = svc.entry_by_reference(value)
+        entry = svc.entry_by_reference(value, user=self.context["request"].user)
         if entry is None:
             raise serializers.ValidationError(_("There is no EZD entry %(entry)s.") % {"entry": str(value).strip()})
         return entry
@@ -90,14 +90,14 @@ class WasteIntakeApi(APIView):
         responses={200: IntakePreviewSerializer, **ERRORS},
     )
     def get(self, request):
-        data = WasteIntakeInput(data=request.query_params)
+        data = WasteIntakeInput(data=request.query_params, context={"request": request})
         data.is_valid(raise_exception=True)
         preview = svc.waste_intake_preview(entry=data.validated_data["entry"], property=data.validated_data["property"])
         return Response(IntakePreviewSerializer(preview).data)
 
     @extend_schema(request=WasteIntakeInput, responses={201: WasteDeclarationSerializer, **ERRORS})
     def post(self, request):
-        data = WasteIntakeInput(data=request.data)
+        data = WasteIntakeInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         declaration = svc.waste_declaration_from_incoming(
             actor=request.user, entry=data.validated_data["entry"], property=data.validated_data["property"]

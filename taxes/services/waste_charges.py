@@ -602,6 +602,36 @@ def _charged_sum(entries) -> Decimal:
     )
 
 
+def _settle(*, actor, entries, declaration, amount: Decimal, year: int, ref: str, description: str, post) -> list[int]:
+    """Bring a period's entries (charges and reductions, maybe on several payers' accounts after a change of payer)
+    to ``amount`` owed by the payer of ``declaration`` (None: nothing owed): every other account's net charge is
+    reduced to zero, the payer's account charged (``post(account, difference)`` → entry) or reduced by the
+    difference. The ids of the entries written (none: nothing to do)."""
+    from finance.models import AccountEntry
+
+    net: dict[int, Decimal] = {}
+    for e in entries:
+        sign = 1 if e.kind == AccountEntry.Kind.CHARGE else -1
+        net[e.account_id] = net.get(e.account_id, ZERO) + sign * e.amount
+    charges = [e for e in entries if e.kind == AccountEntry.Kind.CHARGE]
+    target = None
+    if declaration is not None and amount > 0:
+        target = _account(declaration.payer, year, declaration.property_id)
+    written: list[int] = []
+    for account_id, value in sorted(net.items()):
+        if (target is None or account_id != target.pk) and value > 0:
+            mine = [c for c in charges if c.account_id == account_id]
+            written += _reduce(actor=actor, charges=mine, amount=value, ref=ref, description=description)
+    if target is not None:
+        difference = amount - net.get(target.pk, ZERO)
+        if difference > 0:
+            written.append(post(target, difference).pk)
+        elif difference < 0:
+            mine = [c for c in charges if c.account_id == target.pk]
+            written += _reduce(actor=actor, charges=mine, amount=-difference, ref=ref, description=description)
+    return written
+
+
 def _correct_month(*, actor, property, month, tariffs) -> dict | None:
     from finance.models import AccountEntry
     from finance.services.accounts import charge_post
@@ -616,24 +646,24 @@ def _correct_month(*, actor, property, month, tariffs) -> dict | None:
     else:
         declaration, amount, resolution = None, ZERO, None
     difference = amount - charged
-    if difference == 0:
-        return None
     ref_id = declaration.pk if declaration is not None else int(charges[-1].source_ref.split(":")[1])
     ref = correction_ref(ref_id, month)
     description = _("Waste fee %(month)s, correction after the declaration %(number)s") % {
         "month": f"{month:%m.%Y}",
         "number": (declaration.number or declaration.pk) if declaration else "—",
     }
-    if difference > 0:
-        entry = charge_post(
-            actor=_finance_actor(actor), account=_account(declaration.payer, month.year, declaration.property_id),
-            amount=difference,
-            installments=[(due_date(resolution, month), difference)], value_date=timezone.localdate(),
+
+    def post(account, value):
+        return charge_post(
+            actor=_finance_actor(actor), account=account, amount=value,
+            installments=[(due_date(resolution, month), value)], value_date=timezone.localdate(),
             description=description, source_ref=ref,
         )  # fmt: skip
-        written = [entry.pk]
-    else:
-        written = _reduce(actor=actor, charges=charges, amount=-difference, ref=ref, description=description)
+
+    written = _settle(actor=actor, entries=entries, declaration=declaration, amount=amount, year=month.year, ref=ref,
+                      description=description, post=post)  # fmt: skip
+    if not written:
+        return None
     return {"month": month_label(month), "difference": str(difference), "entries": written}
 
 
@@ -652,24 +682,24 @@ def _correct_annual(*, actor, property, year: int, tariffs) -> dict | None:
         amount = domain.payable(tariffs.fee(declaration, start).annual)
         resolution = tariffs.of(start)[0]
     difference = amount - charged
-    if difference == 0:
-        return None
     ref_id = declaration.pk if declaration is not None else int(charges[-1].source_ref.split(":")[1])
     ref = annual_correction_ref(ref_id, year)
     description = _("Waste fee for the holiday cottage, year %(year)s, correction after the declaration %(number)s") % {
         "year": year, "number": (declaration.number or declaration.pk) if declaration else "—",
     }  # fmt: skip
-    if difference > 0:
-        today = timezone.localdate()
-        entry = charge_post(
-            actor=_finance_actor(actor), account=_account(declaration.payer, year, declaration.property_id),
-            amount=difference,
-            installments=[(cottage_due_date(resolution, year, today), difference)], value_date=today,
+    today = timezone.localdate()
+
+    def post(account, value):
+        return charge_post(
+            actor=_finance_actor(actor), account=account, amount=value,
+            installments=[(cottage_due_date(resolution, year, today), value)], value_date=today,
             description=description, source_ref=ref,
         )  # fmt: skip
-        written = [entry.pk]
-    else:
-        written = _reduce(actor=actor, charges=charges, amount=-difference, ref=ref, description=description)
+
+    written = _settle(actor=actor, entries=entries, declaration=declaration, amount=amount, year=year, ref=ref,
+                      description=description, post=post)  # fmt: skip
+    if not written:
+        return None
     return {"month": f"{year}:annual", "year": year, "difference": str(difference), "entries": written}
 
 

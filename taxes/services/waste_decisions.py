@@ -40,6 +40,7 @@ from taxes.domain import waste as domain
 from taxes.models import VerificationFinding, WasteDecision, WasteDeclaration, WasteMethod, WasteProperty
 from taxes.selectors_waste import (
     DOMAIN_METHOD,
+    declarations_in_force,
     declared_of,
     waste_declarations_in_force,
     waste_rates_on,
@@ -441,22 +442,26 @@ def fee_rows(fee: domain.FeeResult) -> tuple[FeeRow, ...]:
     return tuple(rows)
 
 
-def _bank_account(payer, property_id: int) -> str:
+def _bank_account(payer, property_id: int, *, create: bool) -> str:
     """The payer's individual account for the waste fee from finance — the property's own when the office keeps one
-    per property (``taxes.services.waste_charges.account_ref``) — or "" when finance has no bank profile."""
+    per property (``taxes.services.waste_charges.account_ref``) — or "" when finance has no bank profile. ``create``:
+    the issued decision (the account is opened on first use); a preview only reads (never uses up a number)."""
     from finance.models import ReceivableType
-    from finance.services.virtual_accounts import virtual_account_for
+    from finance.services.virtual_accounts import virtual_account_for, virtual_account_of
     from taxes.services.waste_charges import account_ref
 
     receivable_type = ReceivableType.objects.filter(code="waste_fee").first()
     ref = account_ref(property_id)
+    if not create:
+        found = virtual_account_of(party=payer, receivable_type=receivable_type, source_ref=ref, fallback=True)
+        return found.nrb if found is not None else ""
     try:
         return virtual_account_for(party=payer, receivable_type=receivable_type, source_ref=ref).nrb
     except ApplicationError:
         return ""
 
 
-def decision_view(decision: WasteDecision) -> WasteDecisionView:
+def decision_view(decision: WasteDecision, *, create_account: bool = False) -> WasteDecisionView:
     from taxes.services.assessment import qr_payload
     from taxes.services.decisions import _address, organ_name, qr_png
 
@@ -466,7 +471,7 @@ def decision_view(decision: WasteDecision) -> WasteDecisionView:
     d.issue_date = decision.issue_date or d.issue_date  # the date about to be set when issuing
     fee = fee_of(d)
     resolution = waste_resolution_on(d.effective_from)
-    account = _bank_account(d.payer, d.property_id)
+    account = _bank_account(d.payer, d.property_id, create=create_account)
     amount = fee.total if fee.total > 0 else fee.annual
     payload = qr_payload(account=account, amount=amount, title=f"{d.number} odpady") if account and amount else ""
     names = {e.code: e.name for e in resolution.exemptions.all()} if resolution else {}
@@ -585,10 +590,10 @@ def decision_xml(view: WasteDecisionView) -> bytes:
 
 
 def waste_decision_render(decision: WasteDecision) -> tuple[bytes, bytes]:
-    """(PDF, XML) of ``decision``; reads only (the payer's individual account is created on first use by finance)."""
+    """(PDF, XML) of ``decision`` as issued: the payer's individual account is opened by finance on first use."""
     from core.pdf import render_pdf
 
-    view = decision_view(decision)
+    view = decision_view(decision, create_account=True)
     return render_pdf(decision_html(view), compact_ua=True), decision_xml(view)
 
 
@@ -711,31 +716,41 @@ def waste_decision_delivered(*, decision_id: int, delivered_on: datetime.date, a
         if decision.status != S.ISSUED:
             return decision
         WasteProperty.objects.select_for_update().get(pk=decision.property_id)
-        previous = waste_declarations_in_force(decision.property, decision.effective_from).first()
+        in_force = declarations_in_force(decision.effective_from, property_ids=[decision.property_id])
+        previous = in_force[0] if in_force else None
+        # the accepted declarations from a later month (a change filed meanwhile) stay in force from their month
+        # (art. 6o ust. 2: the decided fee applies until a change of data); the earliest of them ends the decision
+        later = (
+            WasteDeclaration.objects.filter(
+                property_id=decision.property_id, status=WasteDeclaration.Status.ACCEPTED,
+                effective_from__gt=decision.effective_from,
+            )
+            .order_by("effective_from", "pk")
+            .first()
+        )  # fmt: skip
         row = WasteDeclaration.objects.create(
             property_id=decision.property_id, payer_id=decision.payer_id, number=decision.number,
             filed_on=delivered_on, effective_from=decision.effective_from, purpose=WasteDeclaration.Purpose.DECISION,
             status=WasteDeclaration.Status.ACCEPTED, case_id=decision.case_id, previous=previous,
-            decided_at=timezone.now(), payload={"decision": decision.pk},
+            superseded_by=later, decided_at=timezone.now(), payload={"decision": decision.pk},
             **{name: getattr(decision, name) for name in DATA_FIELDS},
         )  # fmt: skip
         earlier = list(
-            WasteDeclaration.objects.select_for_update()
+            WasteDeclaration.objects.select_for_update(of=("self",))
             .filter(property_id=decision.property_id, status=WasteDeclaration.Status.ACCEPTED,
-                    superseded_by__isnull=True)
+                    effective_from__lte=decision.effective_from)
             .exclude(pk=row.pk)
+            .exclude(superseded_by__status=WasteDeclaration.Status.ACCEPTED,
+                     superseded_by__effective_from__lte=decision.effective_from)
             .order_by("pk")
         )  # fmt: skip
         for old in earlier:
             old.superseded_by = row
             old.save(update_fields=["superseded_by"])
-        if row.previous_id is None and earlier:
-            row.previous = earlier[-1]
-            row.save(update_fields=["previous"])
         _transition(
             decision, S.DELIVERED, actor=actor, fields={"delivered_on": delivered_on, "basis": row},
             details={"delivered_on": delivered_on.isoformat(), "register_row": row.pk,
-                     "superseded": [old.pk for old in earlier]},
+                     "superseded": [old.pk for old in earlier], "ended_by": later.pk if later else None},
         )  # fmt: skip
     finance = _bring_finance_in_line(decision)
     with transaction.atomic():

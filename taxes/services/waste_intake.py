@@ -70,32 +70,35 @@ def _where(address: dict) -> str:
     return where
 
 
-def entry_by_reference(text) -> object | None:
-    """The EZD entry by its RPW number ``number/year`` or by its id; None when there is none."""
-    from documents.models import IncomingEntry
+def entry_by_reference(text, *, user) -> object | None:
+    """The EZD entry by its RPW number ``number/year`` or by its id among the entries ``user`` may see in EZD
+    (``documents.selectors.entries_visible_to``); None when there is none (or it is not his to see)."""
+    from documents.selectors import entries_visible_to
 
     text = str(text or "").strip()
     number, sep, year = text.partition("/")
     if sep and number.strip().isdigit() and year.strip().isdigit():
-        return IncomingEntry.objects.filter(number=int(number), year=int(year)).first()
+        return entries_visible_to(user).filter(number=int(number), year=int(year)).first()
     if text.isdigit():
-        return IncomingEntry.objects.filter(pk=int(text)).first()
+        return entries_visible_to(user).filter(pk=int(text)).first()
     return None
 
 
-def recent_waste_entries(*, days: int = 90, limit: int = 200) -> list:
+def recent_waste_entries(*, user, days: int = 90, limit: int = 200) -> list:
     """The recent EZD entries (received in the last ``days``) whose document is a DO-1 (form code ``DO-1`` or the
     form's namespace in the original XML — a cheap byte check, no parsing) and from which no declaration is recorded
     yet (a rejected one does not count); newest first. Only XML originals (up to ``MAX_SCAN_BYTES``) and
-    the ePUAP documents of entries without one are read; three queries."""
-    from documents.models import IncomingEntry, StoredFile
+    the ePUAP documents of entries without one are read; three queries. Only the entries ``user`` may see in EZD."""
+    from documents.models import StoredFile
+    from documents.selectors import entries_visible_to
 
     since = timezone.now() - datetime.timedelta(days=days)
     recorded = WasteDeclaration.objects.filter(incoming_entry__isnull=False).exclude(
         status=WasteDeclaration.Status.REJECTED
     )
     entries = list(
-        IncomingEntry.objects.filter(received_at__gte=since)
+        entries_visible_to(user)
+        .filter(received_at__gte=since)
         .exclude(pk__in=recorded.values("incoming_entry_id"))
         .select_related("sender")
         .order_by("-received_at", "-pk")[:limit]
@@ -185,11 +188,17 @@ def properties_matching(query: str, *, limit: int = 50):
     return qs[:limit]
 
 
+def _recorded_from(entry) -> bool:
+    """A declaration (not rejected) is recorded from ``entry`` already."""
+    recorded = WasteDeclaration.objects.filter(incoming_entry=entry)
+    return recorded.exclude(status=WasteDeclaration.Status.REJECTED).exists()
+
+
 def waste_declaration_from_incoming(*, actor, entry, property=None) -> WasteDeclaration:
     """Record the DO-1 declaration carried by an EZD entry; ``property`` (optional) the clerk's choice when the
     address of the form matches none. The fee applies from the month of the event (ucpg art. 6m ust. 2)."""
     _require(actor)
-    if WasteDeclaration.objects.filter(incoming_entry=entry).exclude(status=WasteDeclaration.Status.REJECTED).exists():
+    if _recorded_from(entry):
         raise ApplicationError(_("A waste fee declaration from this entry is already recorded."), code="duplicate")
     form = waste_form_of_entry(entry)
     if property is None:
@@ -203,6 +212,10 @@ def waste_declaration_from_incoming(*, actor, entry, property=None) -> WasteDecl
         _refuse(_("The fee payer is not known: the form gives no known PESEL or NIP and the entry has no sender."))
     filed_on = timezone.localtime(entry.received_at).date()
     with transaction.atomic():
+        # one recording per entry: the entry's row locked, then the check again (two clerks, a double submit)
+        type(entry).objects.select_for_update().filter(pk=entry.pk).values_list("pk", flat=True).get()
+        if _recorded_from(entry):
+            raise ApplicationError(_("A waste fee declaration from this entry is already recorded."), code="duplicate")
         declaration = waste_declaration_record(
             actor=actor, property=property, payer=payer, filed_on=filed_on,
             effective_from=form.event_date.replace(day=1), purpose=form.purpose, method=form.method,

@@ -28,9 +28,13 @@ class EntryForm(forms.Form):
     entry = forms.CharField(label=gettext_lazy("EZD entry (number/year or id)"), max_length=30)
     property = forms.IntegerField(label=gettext_lazy("property"), required=False, min_value=1)
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_entry(self):
         text = self.cleaned_data["entry"]
-        entry = svc.entry_by_reference(text)
+        entry = svc.entry_by_reference(text, user=self.user)
         if entry is None:
             raise forms.ValidationError(_("There is no EZD entry %(entry)s.") % {"entry": text.strip()})
         return entry
@@ -75,17 +79,17 @@ class WasteIntakeView(BackOfficeView):
                 context["query"] = query
                 context["candidates"] = list(svc.properties_matching(query)) if query else []
         else:
-            context["recent"] = svc.recent_waste_entries()
+            context["recent"] = svc.recent_waste_entries(user=request.user)
         return context
 
     def get(self, request):
-        form = EntryForm(request.GET) if request.GET.get("entry") else EntryForm()
+        form = EntryForm(request.GET, user=request.user) if request.GET.get("entry") else EntryForm(user=request.user)
         context = self._context(request, form)
         status = 422 if form.is_bound and (form.errors or context["errors"]) else 200
         return render(request, TEMPLATE, context, status=status)
 
     def post(self, request):
-        form = EntryForm(request.POST)
+        form = EntryForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 declaration = svc.waste_declaration_from_incoming(

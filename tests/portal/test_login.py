@@ -7,6 +7,7 @@ import logging
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import Client
 from django.utils.translation import gettext
 from lxml import etree
 
@@ -171,6 +172,7 @@ def test_replayed_artifact_is_refused(browser, wk, caplog):
     artifact = browser.artifact(person.pesel)
     assert browser.acs(artifact).status_code == 302
     browser.client.logout()
+    browser.start()  # a login started again in this browser: the old artifact is still refused
     _refused(browser, artifact, caplog, "SAMLart has already been used (replay)")
     assert len(wk.calls) == 1  # the replay never reached the node
 
@@ -333,3 +335,35 @@ def test_signature_wrapping_is_refused(browser, wk, caplog):
     artifact = browser.artifact(person.pesel)
     wk.tamper = wrap
     _refused(browser, artifact, caplog, "ArtifactResponse: signature verification failed")
+
+
+def test_an_office_account_linked_to_the_person_is_not_opened_by_the_portal(browser, make_user):
+    """An employee who is also in the party register: login.gov.pl never opens a back-office session."""
+    person = PersonFactory()
+    make_user(roles.TAX_CLERK, username="urzednik", party=person)
+    response = browser.login(person.pesel)
+    assert response.status_code == 403
+    _not_logged_in(browser.client)
+    assert AuditEvent.objects.filter(action="portal.login_refused", details__reason="staff").count() == 1
+
+
+def test_an_artifact_of_someone_elses_login_is_refused_in_this_browser(browser, caplog):
+    """Login CSRF: an attacker starts a login and signs in as himself, then makes the victim's browser post his
+    artifact to the ACS; the victim's browser did not start that login (no request cookie, or another one)."""
+    attacker = PersonFactory()
+    artifact = browser.artifact(attacker.pesel)
+    victim = Client()
+    before = _counts()
+    with caplog.at_level(logging.WARNING, logger="portal.saml"):
+        response = victim.post("/portal/login/acs/", {"SAMLart": artifact})
+    assert response.status_code == 403
+    assert any("no login was started in this browser" in r.getMessage() for r in caplog.records)
+    assert _counts() == before
+    _not_logged_in(victim)
+    # the victim had started a login of his own: the attacker's answer is still not his
+    victim.get("/portal/login/")
+    with caplog.at_level(logging.WARNING, logger="portal.saml"):
+        response = victim.post("/portal/login/acs/", {"SAMLart": artifact})
+    assert response.status_code == 403
+    assert any("is not the login started in this browser" in r.getMessage() for r in caplog.records)
+    _not_logged_in(victim)

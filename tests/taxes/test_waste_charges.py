@@ -641,3 +641,26 @@ def test_one_account_per_property_when_configured(tax_clerk, person, prop, setti
     assert ObligorAccount.objects.filter(party=person).count() == 2
     settings.WASTE_ACCOUNT_PER_PROPERTY = False
     assert waste_charges.account_ref(prop.pk) == ""
+
+
+def test_a_change_of_payer_moves_the_charged_months_to_the_new_payer(tax_clerk, person, prop):
+    """A change naming another payer from a charged month: the old payer's charge is reduced to nothing and the new
+    payer charged the whole fee of the month (not the difference between the two fees)."""
+    first = declare(prop, person, JAN, 4)  # 140.00
+    waste_charges_post(actor=tax_clerk, month=FEB)
+    buyer = PersonFactory()
+    change = declare(prop, buyer, FEB, 2, previous=first, number="DO/3/2025")  # 2 × 35.00 = 70.00
+    rows = waste_charges_correct(actor=tax_clerk, property=prop, from_month=FEB)
+    assert [(r["month"], r["difference"]) for r in rows] == [("2025-02", "-70.00")]
+    net = {}
+    for kind, amount, party in AccountEntry.objects.filter(source_ref__startswith="waste:").values_list(
+        "kind", "amount", "account__party_id"
+    ):
+        net[party] = net.get(party, D("0")) + (amount if kind == "charge" else -amount)
+    assert net == {person.pk: D("0.00"), buyer.pk: D("70.00")}
+    assert (
+        AccountEntry.objects.get(account__party=buyer, kind="charge").source_ref
+        == f"waste:{change.pk}:2025-02:correction"
+    )
+    # safe twice
+    assert waste_charges_correct(actor=tax_clerk, property=prop, from_month=FEB) == []

@@ -368,6 +368,33 @@ def test_a_later_change_ends_the_decision(finding, house, clerk):
     ]
 
 
+def test_a_change_accepted_before_delivery_stays_in_force_from_its_month(finding, house, clerk):
+    """A change from August accepted while the decision (from June) was on its way: the decision applies to June and
+    July only (art. 6o ust. 2: until the change of data); August keeps the change's fee."""
+    decision = svc.waste_decision_issue(
+        actor=clerk, decision=svc.waste_decision_draft(actor=clerk, **svc.waste_decision_suggest(finding=finding))
+    )
+    change = waste_declaration_record(
+        actor=clerk, property=house.property, payer=house.payer, filed_on=datetime.date(2025, 8, 5),
+        effective_from=AUG, purpose=WasteDeclaration.Purpose.CHANGE, method="per_resident", residents=3,
+    )  # fmt: skip
+    waste_declaration_accept(actor=clerk, declaration=change)
+    waste_charges_post(actor=clerk, month=JUNE)
+    waste_charges_post(actor=clerk, month=JULY)
+    waste_charges_post(actor=clerk, month=AUG)
+    deliver(decision, clerk)
+    row = WasteDecision.objects.get(pk=decision.pk).basis
+    change.refresh_from_db()
+    assert (row.previous, row.superseded_by, change.superseded_by) == (house, change, None)
+    assert waste_entries(house.property) == [
+        ("charge", D("76.00"), f"waste:{house.pk}:2025-06"),
+        ("charge", D("76.00"), f"waste:{house.pk}:2025-07"),
+        ("charge", D("114.00"), f"waste:{change.pk}:2025-08"),  # 3 × 38.00
+        ("charge", D("114.00"), f"waste:{row.pk}:2025-06:correction"),
+        ("charge", D("114.00"), f"waste:{row.pk}:2025-07:correction"),
+    ]
+
+
 def test_delivery_of_a_property_without_declaration_posts_every_month(clerk, jrwa):
     prop = WasteProperty.objects.create(identifier="ODP/0400", address=AddressFactory(building_number="4"))
     decision = svc.waste_decision_draft(

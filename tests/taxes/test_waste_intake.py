@@ -334,7 +334,7 @@ def test_recent_entries_read_the_epuap_document_and_skip_scans(clerk, prop, paye
     from documents.models import StoredFile
     from documents.services import files as file_service
     from epuap.models import InboundDocument
-    from taxes.services.waste_intake import recent_waste_entries
+    from taxes.services.waste_intake import entry_by_reference, recent_waste_entries
     from tests.factories import IncomingEntryFactory
 
     content = do1()
@@ -344,12 +344,19 @@ def test_recent_entries_read_the_epuap_document_and_skip_scans(clerk, prop, paye
         submitted_at=timezone.now(), form_code="DEKLARACJA", title="DO-1", status="accepted",
     )  # fmt: skip
     from_epuap = IncomingEntryFactory(sender=payer, title="Deklaracja DO-1", inbound_document=inbound,
-                                      received_at=timezone.now())  # fmt: skip
-    scan = IncomingEntryFactory(sender=payer, title="Skan", received_at=timezone.now())
+                                      received_at=timezone.now(), assigned_to=clerk)  # fmt: skip
+    scan = IncomingEntryFactory(sender=payer, title="Skan", received_at=timezone.now(), assigned_to=clerk)
     file_service.file_store(entry=scan, role=StoredFile.Role.ORIGINAL, file_name="skan.pdf",
                             content=b"%PDF-1.4 " + W.NAMESPACE.encode(), mime_type="application/pdf")  # fmt: skip
     old = _entry(clerk, do1())  # received 12.03.2025: older than 90 days
-    found = recent_waste_entries()
+    found = recent_waste_entries(user=clerk)
     assert from_epuap in found
+    # an entry the clerk may not see in EZD (another unit's, not assigned to him) is neither listed nor found
+    hidden = IncomingEntryFactory(sender=payer, title="Deklaracja DO-1", received_at=timezone.now())
+    file_service.file_store(entry=hidden, role=StoredFile.Role.ORIGINAL, file_name="do-1.xml", content=content,
+                            mime_type="application/xml")  # fmt: skip
+    assert hidden not in recent_waste_entries(user=clerk)
+    assert entry_by_reference(str(hidden.pk), user=clerk) is None
+    assert entry_by_reference(str(from_epuap.pk), user=clerk) == from_epuap
     assert scan not in found
     assert old not in found

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext
@@ -226,3 +227,25 @@ def test_chart_all_zero_and_negative_values():
     assert [b.width for b in chart.rows[0].bars] == [D(0), D(0)]
     with pytest.raises(ValueError, match="one value per category"):
         bar_chart(["A", "B"], [("x", [1])])
+
+
+def test_the_cottages_annual_fee_counts_in_the_month_it_was_charged_for(clerk, accountant):
+    """A holiday cottage declared from March: its annual fee (180.00 zł, ref ``…:2025:annual``) is charged by the
+    March run and counted in March; a reduction of it in March too."""
+    seed_demo()
+    cottage = waste_property_create(actor=clerk, identifier="ODP/L1", address=AddressFactory(),
+                                    kind=WasteProperty.Kind.COTTAGE)  # fmt: skip
+    declaration = waste_declaration_record(
+        actor=clerk, property=cottage, payer=PersonFactory(), filed_on=MAR, effective_from=MAR, purpose="first",
+        method="", selective=True, composts=False, exemptions=[], containers=[],
+    )  # fmt: skip
+    waste_declaration_accept(actor=clerk, declaration=declaration)
+    with time_machine.travel(datetime.datetime(2025, 3, 1, 9, 0), tick=False):
+        waste_charges_post(actor=clerk, month=MAR)
+    charge = AccountEntry.objects.get(source_ref=f"waste:{declaration.pk}:2025:annual")
+    reduction_post(actor=accountant, charge=charge, amount=D("30.00"), value_date=datetime.date(2025, 7, 1),
+                   description="odpis", source_ref=f"waste:{declaration.pk}:2025:annual")  # fmt: skip
+    fees = waste_stats(year=2025, month=3).fees
+    assert [(f.month.month, f.charged, f.reduced) for f in fees if f.charged or f.reduced] == [
+        (3, D("180.00"), D("30.00"))
+    ]
