@@ -8,4 +8,5 @@ urlpatterns = [
     path("documents/", include("documents.api.urls")),
     path("finance/", include("finance.api.urls")),
     path("taxes/", include("taxes.api.urls")),
+    path("portal/", include("portal.api.urls")),
 ]

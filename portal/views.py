@@ -16,7 +16,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -74,6 +74,7 @@ class PortalSessionMixin:
 
 class PortalHomeView(PortalSessionMixin, LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "core.use_portal"
+    login_url = reverse_lazy("portal:login")
 
     def get(self, request):
         try:

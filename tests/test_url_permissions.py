@@ -136,7 +136,10 @@ def _refused_anonymous(response, url) -> bool:
         return True
     if response.status_code == 302:
         location = response["Location"]
-        return location.startswith(("/accounts/login/", "/admin/login/"))
+        # the residents' portal sends to its own login (login.gov.pl), the back office and the admin to theirs
+        return location.startswith(("/accounts/login/", "/admin/login/")) or (
+            url.startswith("/portal/") and location.startswith("/portal/login/")
+        )
     return False
 
 

@@ -47,7 +47,7 @@ def _not_logged_in(client):
     assert "_auth_user_id" not in client.session
     response = client.get("/portal/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"].startswith("/portal/login/")
 
 
 def _counts():
@@ -254,7 +254,7 @@ def test_idle_session_is_gone_on_the_server_after_the_grace_period(browser, sett
         traveller.shift(datetime.timedelta(minutes=21))
         response = browser.client.get("/portal/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"].startswith("/portal/login/")
 
 
 def test_login_and_acs_are_rate_limited(browser, settings):
