@@ -110,4 +110,10 @@ BEAT_SCHEDULE = {
         "task": "taxes.tasks_waste_charges.post_month",
         "schedule": crontab(day_of_month=1, hour=4, minute=20),
     },
+    # Daily, 07:00: the portal's notifications with consent — due-date reminders (7 days before and on the day),
+    # new letters, case status changes; failed ones retried; each sent once (portal).
+    "portal.send-notifications-daily": {
+        "task": "portal.tasks.send_notifications",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }

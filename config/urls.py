@@ -24,6 +24,7 @@ urlpatterns = [
     path("sim/epuap/", include("epuap.platform.urls")),
     path("sim/edoreczenia/", include("epuap.edoreczenia.urls")),
     path("sim/wk/", include("epuap.wk.urls")),
+    path("sim/platnosci/", include("finance.gateway_sim.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -108,4 +108,4 @@ def settle_overpayments() -> dict[str, int]:
 
 
 # Tasks of the collection areas live in their own modules; imported here so that the worker registers them.
-from finance import tasks_reminders, tasks_titles  # noqa: E402, F401
+from finance import tasks_gateway, tasks_reminders, tasks_titles  # noqa: E402, F401

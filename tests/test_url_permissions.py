@@ -18,6 +18,14 @@ PUBLIC = {
     "portal:login": "the residents' login page (login.gov.pl button); rate limited per IP",
     "portal:acs": "SAML assertion consumer: a cross-site POST from login.gov.pl; signed, encrypted assertion checked",
     "portal:logout": "logging out (single logout) needs no permission",
+    "portal:accessibility": "the accessibility statement (deklaracja dostępności) is public by law",
+    "portal:pay-notify": "payment gateway's server-to-server callback: authenticated by its HMAC-SHA256 signature "
+    "instead of a session (400 without a valid one, nothing written)",
+    "gateway_sim:index": "simulated payment gateway test environment: description page",
+    "gateway_sim:start": "simulated payment gateway: the merchant's signed payment request (400 without a valid "
+    "signature), then choosing a bank of a started transaction",
+    "gateway_sim:bank": "simulated payment gateway test environment: the simulated bank's page of a started "
+    "transaction (404 otherwise)",
     "wk_sim:index": "simulated login.gov.pl test environment: description page",
     "wk_sim:sso": "simulated login.gov.pl: SingleSignOnService, authenticated by the SP's signature",
     "wk_sim:choose": "simulated login.gov.pl test environment: choosing a test identity (no password)",
@@ -77,6 +85,7 @@ PUBLIC = {
 
 SAMPLES = {
     "pk": "1",
+    "document_id": "00000000-0000-0000-0000-000000000000",
     "object_id": "1",
     "id": "1",
     "app_label": "core",

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.PortalSecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -342,3 +343,11 @@ PORTAL_SAML_ACS_URL = env("PORTAL_SAML_ACS_URL", default="")
 PORTAL_SESSION_IDLE_SECONDS = env.int("PORTAL_SESSION_IDLE_SECONDS", default=900)
 PORTAL_LOGIN_RATE_LIMIT = env.int("PORTAL_LOGIN_RATE_LIMIT", default=20)
 PORTAL_LOGIN_RATE_WINDOW = env.int("PORTAL_LOGIN_RATE_WINDOW", default=300)
+
+# --- Waste fee: one finance account and individual bank account per property instead of per payer (docs/waste.md)
+WASTE_ACCOUNT_PER_PROPERTY = env.bool("WASTE_ACCOUNT_PER_PROPERTY", default=False)
+
+# --- Online payments (docs/finance.md): the gateway's address and the shared HMAC secret (empty: derived from
+# SECRET_KEY, for the simulated gateway /sim/platnosci/)
+PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default="/sim/platnosci/")
+PAYMENT_GATEWAY_SECRET = env("PAYMENT_GATEWAY_SECRET", default="")

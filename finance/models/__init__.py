@@ -18,6 +18,7 @@ from finance.models.collection import (
     ReminderItem,
 )
 from finance.models.desk import BudgetPlanLine, CashDeposit, CashDesk, CashReceipt, CashReport, Certificate
+from finance.models.gateway import GatewayTransaction, PaymentOrder
 from finance.models.ledger import AccountingPeriod, JournalEntry, JournalLine
 from finance.models.reference import FinanceParameter, InterestRate, LedgerAccount, PostingRule, ReceivableType
 
@@ -37,6 +38,7 @@ __all__ = [
     "EnforcementTitle",
     "EnforcementTitleItem",
     "FinanceParameter",
+    "GatewayTransaction",
     "InformationNotice",
     "Installment",
     "InterestAdjustment",
@@ -46,6 +48,7 @@ __all__ = [
     "LedgerAccount",
     "ObligorAccount",
     "Payment",
+    "PaymentOrder",
     "PostingRule",
     "ReceivableType",
     "RefundExport",

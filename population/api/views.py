@@ -62,8 +62,11 @@ def _locality_id(value: str, field: str = "locality") -> int | None:
         return None
     pk = None
     if value.isdigit():
-        lookup = {"sym": value} if len(value) == 7 else {"pk": int(value)}
-        pk = Locality.objects.filter(**lookup).values_list("pk", flat=True).first()
+        # a 7-digit value is first the SIMC identifier, then (an id that long) the id
+        if len(value) == 7:
+            pk = Locality.objects.filter(sym=value).values_list("pk", flat=True).first()
+        if pk is None:
+            pk = Locality.objects.filter(pk=int(value)).values_list("pk", flat=True).first()
     if pk is None:
         raise ValidationError(
             {
@@ -82,9 +85,10 @@ def _street_id(value: str, locality_id: int | None, field: str = "street") -> in
         return None
     street = None
     if value.isdigit():
+        # a 5-digit value within a locality is first the ULIC identifier, then (an id that long) the id
         if len(value) == 5 and locality_id:
             street = Street.objects.filter(locality_id=locality_id, sym_ul=value).first()
-        else:
+        if street is None:
             street = Street.objects.filter(pk=int(value)).first()
     if street is None or (locality_id and street.locality_id != locality_id):
         raise ValidationError(

@@ -456,7 +456,7 @@ def post_difference(decision: Decision, actor) -> list[int]:
     it changes — an additional charge over the installments whose amount grew (with their effective due dates), or a
     reduction of the earlier charges. Returns the entry ids."""
     from finance.services.accounts import account_get_or_create, charge_post
-    from taxes.services.decisions import split_per_tax
+    from taxes.services.decisions import split_per_tax, unit_account_ref
 
     actor = None if isinstance(actor, str) else actor
     earlier = decision.changes
@@ -478,7 +478,7 @@ def post_difference(decision: Decision, actor) -> list[int]:
         for code, parts in per_tax.items():
             account = account_get_or_create(
                 party=decision.party, receivable_type=_receivable_type(code, decision.party), year=decision.year,
-                co_obligors=co_obligors, source_app="taxes",
+                co_obligors=co_obligors, source_app="taxes", source_ref=unit_account_ref(decision.party, co_obligors),
             )  # fmt: skip
             schedule = [(r.effective_due_date or r.due_date, p) for (r, _d), p in zip(grown, parts, strict=True) if p]
             entry = charge_post(

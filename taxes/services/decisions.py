@@ -506,6 +506,15 @@ def _rounding(year: int) -> str:
     return settings_row.installment_rounding if settings_row else "grosze"
 
 
+def unit_account_ref(party, co_obligors) -> str:
+    """The finance account of a decision unit: the addressee's own account (no reference) when he is liable alone;
+    for jointly liable holders (co-owners, spouses) an account of their own, ``unit:<sorted party ids>``, so that a
+    co-obligor is never made liable for — nor shown — the addressee's other, sole obligations of the year."""
+    if not co_obligors:
+        return ""
+    return "unit:" + "-".join(str(pk) for pk in sorted({party.pk, *(p.pk for p in co_obligors)}))
+
+
 def _post_to_finance(decision: Decision, actor) -> list[int]:
     """Per tax one obligor account of the party (co-obligors: the jointly liable) with a charge entry whose
     installments are the decision's installments with their effective due dates."""
@@ -523,7 +532,7 @@ def _post_to_finance(decision: Decision, actor) -> list[int]:
     for code, parts in per_tax.items():
         account = account_get_or_create(
             party=decision.party, receivable_type=_receivable_type(code, decision.party), year=decision.year,
-            co_obligors=co_obligors, source_app="taxes",
+            co_obligors=co_obligors, source_app="taxes", source_ref=unit_account_ref(decision.party, co_obligors),
         )  # fmt: skip
         schedule = [(i.effective_due_date or i.due_date, p) for i, p in zip(installments, parts, strict=True) if p != 0]
         entry = charge_post(

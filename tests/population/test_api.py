@@ -639,3 +639,20 @@ def test_the_endpoints_are_in_the_openapi_schema_with_their_filters(api):
         "in_force_on", "kind", "locality", "page", "page_size", "resident",
     ]  # fmt: skip
     assert set(params("/api/v1/population/counts/address/")) == {"building", "flat", "locality", "on", "street"}
+
+
+def test_a_street_id_of_five_digits_is_not_taken_for_a_ulic_symbol(api, people, streets):
+    """An id as long as a TERYT ULIC symbol (5 digits) that is no symbol of the locality: the street of that id."""
+    from core.models import Street
+
+    known = streets["90001"]
+    twin = Street.objects.create(
+        pk=54321,
+        locality=known.locality,
+        sym_ul="90999",
+        feature=known.feature,
+        name_1=f"{known.name_1} Bis",
+        state_date=known.state_date,
+    )
+    params = {"locality": str(known.locality_id), "street": str(twin.pk)}
+    assert _ids(api.get(f"{URL}/residents/", params)) == []  # a known street with nobody registered: no error
