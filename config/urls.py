@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -21,15 +22,21 @@ urlpatterns = [
     path("taxes/", include("taxes.urls")),
     path("portal/", include("portal.urls")),
     path("epuap/", include("epuap.urls")),
-    path("sim/epuap/", include("epuap.platform.urls")),
-    path("sim/edoreczenia/", include("epuap.edoreczenia.urls")),
-    path("sim/wk/", include("epuap.wk.urls")),
-    path("sim/platnosci/", include("finance.gateway_sim.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# The simulated national platforms and the payment gateway (test environment, demo, CI): never mounted in production
+# unless SIMULATORS_ENABLED says so — a simulator signs with the office's own keys (docs/deploy.md).
+if settings.SIMULATORS_ENABLED:
+    urlpatterns += [
+        path("sim/epuap/", include("epuap.platform.urls")),
+        path("sim/edoreczenia/", include("epuap.edoreczenia.urls")),
+        path("sim/wk/", include("epuap.wk.urls")),
+        path("sim/platnosci/", include("finance.gateway_sim.urls")),
+    ]
 
 handler404 = "core.views.handler404"
 handler500 = "core.views.handler500"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,7 @@ from taxes.models import (
     WasteDecision,
     WasteDeclaration,
 )
+from taxes.selectors_portal import decisions_visible_to, waste_decisions_visible_to
 
 ACCESS_LOG_LIMIT = 5000
 # Letters and decisions the resident may receive: signed (handed over for dispatch) or dispatched. Drafts and
@@ -161,6 +162,11 @@ def _declarations(party: Party) -> dict:
     return {"taxes": taxes, "waste_fee": waste}
 
 
+LETTERS_VISIBLE = (Shipment.Status.SENT, Shipment.Status.DELIVERED, Shipment.Status.DEEMED_DELIVERED,
+                   Shipment.Status.RETURNED)  # fmt: skip
+LETTERS_DELIVERED = (Shipment.Status.DELIVERED, Shipment.Status.DEEMED_DELIVERED)
+
+
 def _latest_pdfs(document_ids: set[int]) -> dict[int, bytes]:
     """The PDF of the newest version of each outgoing document that was signed or dispatched."""
     if not document_ids:
@@ -181,9 +187,7 @@ def _latest_pdfs(document_ids: set[int]) -> dict[int, bytes]:
 
 def _decisions(party: Party, export: Export) -> dict:
     decisions = list(
-        Decision.objects.filter(Q(party=party) | Q(co_obligors=party))
-        .exclude(status=Decision.Status.DRAFT)
-        .distinct()
+        Decision.objects.filter(pk__in=decisions_visible_to(party).values("pk"))  # delivered ones only (as the pages)
         .select_related("party")
         .prefetch_related(
             Prefetch("items", queryset=DecisionItem.objects.select_related("object").order_by("tax", "pk")),
@@ -193,8 +197,7 @@ def _decisions(party: Party, export: Export) -> dict:
         .order_by("-year", "-issue_date", "-pk")
     )
     waste = list(
-        WasteDecision.objects.filter(payer=party)
-        .exclude(status=WasteDecision.Status.DRAFT)
+        WasteDecision.objects.filter(pk__in=waste_decisions_visible_to(party).values("pk"))
         .select_related("property__address")
         .order_by("-issue_date", "-pk")
     )
@@ -345,14 +348,21 @@ def _accounts(party: Party, today: datetime.date) -> list[dict]:
 
 def _cases_and_letters(party: Party, export: Export) -> dict:
     cases = list(Case.objects.filter(parties=party).select_related("unit").order_by("-opened_on", "-pk").distinct())
+    # the letters sent to the party (as on the "my cases" pages); their files only once delivered to him (or deemed
+    # delivered): a letter still waiting in his box is opened on its page, which records the delivery
     letters = list(
-        OutgoingDocument.objects.filter(recipients=party, status__in=SENT_STATUSES)
+        OutgoingDocument.objects.filter(shipments__party=party, shipments__status__in=LETTERS_VISIBLE)
         .select_related("case")
         .prefetch_related(Prefetch("shipments", queryset=Shipment.objects.filter(party=party).order_by("pk")))
         .order_by("-signed_at", "-pk")
         .distinct()
     )
-    pdfs = _latest_pdfs({d.pk for d in letters if d.pk not in export.document_files})
+    delivered = set(
+        Shipment.objects.filter(party=party, status__in=LETTERS_DELIVERED, document__in=letters).values_list(
+            "document_id", flat=True
+        )
+    )
+    pdfs = _latest_pdfs({d.pk for d in letters if d.pk not in export.document_files and d.pk in delivered})
     letter_rows = []
     for d in letters:
         pdf_name = export.document_files.get(d.pk, "")

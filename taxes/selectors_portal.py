@@ -216,6 +216,17 @@ def _waste_decisions_qs(party):
     return WasteDecision.objects.filter(payer_id=party.pk, status__in=(WS.DELIVERED,))
 
 
+def decisions_visible_to(party):
+    """The tax decisions ``party`` may see (addressee or co-obligor; delivered, final, or cancelled after delivery):
+    the portal's pages and the "my data" export apply the same rule."""
+    return _decisions_qs(party)
+
+
+def waste_decisions_visible_to(party):
+    """The waste fee decisions (art. 6o) of ``party`` that were delivered."""
+    return _waste_decisions_qs(party)
+
+
 def party_waste_decisions(party, *, year: int | None = None) -> list[WasteDecisionInfo]:
     """The party's delivered waste-fee decisions (art. 6o) that apply in ``year`` (from a month of it or earlier)."""
     qs = _waste_decisions_qs(party).select_related("property__address__street", "property__address__locality")

@@ -81,3 +81,26 @@ def test_production_settings_start_when_safe():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False ['urzad.example.pl']"
+
+
+def test_simulators_are_not_mounted_when_disabled(settings):
+    """Production turns the simulators off: no /sim/ URL resolves (the payment gateway simulator would sign callbacks
+    with the office's own key)."""
+    import importlib
+
+    from django.urls import Resolver404, clear_url_caches, resolve
+
+    import config.urls
+
+    settings.SIMULATORS_ENABLED = False
+    try:
+        clear_url_caches()
+        importlib.reload(config.urls)
+        for path in ("/sim/platnosci/", "/sim/epuap/", "/sim/wk/", "/sim/edoreczenia/skrzynka/"):
+            with pytest.raises(Resolver404):
+                resolve(path, urlconf=config.urls)
+    finally:
+        settings.SIMULATORS_ENABLED = True
+        importlib.reload(config.urls)
+        clear_url_caches()
+    assert resolve("/sim/platnosci/", urlconf=config.urls)

@@ -351,3 +351,7 @@ WASTE_ACCOUNT_PER_PROPERTY = env.bool("WASTE_ACCOUNT_PER_PROPERTY", default=Fals
 # SECRET_KEY, for the simulated gateway /sim/platnosci/)
 PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default="/sim/platnosci/")
 PAYMENT_GATEWAY_SECRET = env("PAYMENT_GATEWAY_SECRET", default="")
+
+# --- The simulators (ePUAP, e-Doręczenia, login.gov.pl, the payment gateway) under /sim/: on for development, tests
+# and the demo; production turns them off (config/settings/production.py) — a simulator signs with the office's keys
+SIMULATORS_ENABLED = env.bool("SIMULATORS_ENABLED", default=True)

@@ -34,3 +34,6 @@ STORAGES = {
 # web process (Redis) in production; the per-process default is only for a single process (demo, tests).
 if env("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+# No simulator under /sim/ in production unless explicitly wanted (a test installation): the payment gateway simulator
+# would otherwise let anyone authorise an order with the office's own callback key.
+SIMULATORS_ENABLED = env.bool("SIMULATORS_ENABLED", default=False)

@@ -48,13 +48,20 @@ class PageProblems:
         self.origin = origin
         self.errors: list[str] = []
 
+    def _request_failed(self, request) -> None:
+        # net::ERR_ABORTED: the browser dropped the request itself because the page navigated away meanwhile (e.g.
+        # the favicon of a page left at once by a form submit) — not a failure of the server
+        if "ERR_ABORTED" in (request.failure or ""):
+            return
+        self.errors.append(f"request failed: {request.url} {request.failure}")
+
     def attach(self, page) -> None:
         page.on("pageerror", lambda exc: self.errors.append(f"JavaScript error: {exc}"))
         page.on(
             "console",
             lambda msg: self.errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None,
         )
-        page.on("requestfailed", lambda req: self.errors.append(f"request failed: {req.url} {req.failure}"))
+        page.on("requestfailed", self._request_failed)
         page.on(
             "response",
             lambda resp: self.errors.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 500 else None,

@@ -92,12 +92,11 @@ def test_zip_holds_every_area_of_the_resident(client, two):
     ]
     cases = _section(archive, "cases")
     assert [c["mark"] for c in cases["cases"]] == [anna.case.mark]
-    # the decision is also a letter sent to the resident: its PDF is the decision's, not a second copy
+    # letters: those sent to the resident (a shipment to him), as on the "my cases" pages — the decision, handed over
+    # without a shipment in this world, is in the decisions section only
     letters = sorted((letter["title"], letter["pdf"]) for letter in cases["letters"])
-    assert letters == [("Decyzja Zielińska", pdfs[0]), ("Wezwanie Zielińska", pdfs[1])]
-    assert [s["status"] for s in cases["letters"][0]["shipments"] + cases["letters"][1]["shipments"]] == [
-        gettext("delivered")
-    ]
+    assert letters == [("Wezwanie Zielińska", pdfs[1])]
+    assert [s["status"] for s in cases["letters"][0]["shipments"]] == [gettext("delivered")]
     consents = _section(archive, "consents")
     assert consents["contact"] == {"email_consent": False, "phone_consent": False}
     assert [(c["granted"], c["consent_text"], c["address"]) for c in consents["notifications"]] == [
@@ -182,3 +181,17 @@ def test_portal_user_without_a_party_gets_403(client, make_user):
     client.force_login(user)
     assert client.get("/portal/moje-dane/pobierz/moje-dane.zip").status_code == 403
     assert client.get("/api/v1/portal/my-data/").status_code == 403
+
+
+def test_a_letter_waiting_in_the_box_is_listed_without_its_file(client, two):
+    """A letter sent to the resident's box and not yet collected: in the ZIP its data, not its content — opening it on
+    its page records the delivery; the export must not be a way round that."""
+    from documents.models import Shipment
+
+    _clerk, anna, _piotr = two
+    Shipment.objects.filter(party=anna.party).update(status=Shipment.Status.SENT, delivered_on=None)
+    client.force_login(anna.user)
+    archive = _zip(client.get("/portal/moje-dane/pobierz/moje-dane.zip"))
+    letters = _section(archive, "cases")["letters"]
+    assert [(letter["title"], letter["pdf"]) for letter in letters] == [("Wezwanie Zielińska", "")]
+    assert not [name for name in archive.namelist() if name.startswith("pdf/pismo-")]
