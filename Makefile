@@ -67,6 +67,7 @@ bench: .venv ## benchmarks: print figures (BENCH_DATABASE_URL selects the databa
 	$(BIN)/python bench/taxes_assessment.py
 	$(BIN)/python bench/waste_charges.py
 	$(BIN)/python bench/waste_verify.py
+	$(BIN)/python bench/portal_taxes.py
 
 lint: .venv ## ruff check + ruff format --check
 	$(BIN)/ruff check .

@@ -38,12 +38,14 @@ def access_party_by_id(*, user, party_id: int, purpose: str = "") -> Party:
     return party
 
 
-def access_own_party(*, user) -> Party:
-    """A resident's own party (portal); logs the access like any other read."""
+def access_own_party(*, user, log: bool = True) -> Party:
+    """A resident's own party (portal); logs the access like any other read unless ``log`` is False (the portal logs
+    it once per login session: ``portal.mixins.resident_party``)."""
     if not (user and user.is_authenticated and user.party_id):
         raise NotFoundOrForbidden("not found")
     party = Party.objects.select_related("registered_address", "correspondence_address").get(pk=user.party_id)
-    audit_log(actor=user, action="party.viewed", obj=party, details={"purpose": "own data"})
+    if log:
+        audit_log(actor=user, action="party.viewed", obj=party, details={"purpose": "own data"})
     return party
 
 

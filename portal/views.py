@@ -14,6 +14,7 @@ import time
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -22,8 +23,6 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from core.exceptions import NotFoundOrForbidden
-from core.selectors import access_own_party
 from epuap.saml import SamlError
 from portal import ratelimit
 from portal.saml import config, sp
@@ -35,6 +34,8 @@ SESSION_LAST_SEEN = "portal_last_seen"
 # The stored session outlives the idle limit by this much, so that the portal can say "your session expired";
 # after that the session is gone on the server anyway.
 IDLE_GRACE_SECONDS = 300
+# The stored last activity is refreshed at most this often (PortalSessionMixin).
+SESSION_TOUCH_SECONDS = 30
 REQUEST_COOKIE = "portal_saml_request"
 
 
@@ -55,20 +56,32 @@ def _acs_url(request: HttpRequest) -> str:
     return config.acs_url_setting() or request.build_absolute_uri(reverse("portal:acs"))
 
 
+def portal_session_active(request) -> bool:
+    """The idle rule of a logged-in portal session, for pages and the API: False (and the session ended) after
+    ``PORTAL_SESSION_IDLE_SECONDS`` without a request; otherwise True, the activity stored.
+
+    The last activity is stored at most every ``SESSION_TOUCH_SECONDS`` (a session write per page view would be a
+    database write per request); the limit is counted from the stored time plus that step, so a session ends between
+    ``idle`` and ``idle + SESSION_TOUCH_SECONDS`` after the last request, never earlier."""
+    now = int(time.time())
+    last = request.session.get(SESSION_LAST_SEEN)
+    idle = config.idle_seconds()
+    if last is not None and now - int(last) > idle + SESSION_TOUCH_SECONDS:
+        log.info("portal session of user %s expired after inactivity", request.user.pk)
+        auth_logout(request)
+        return False
+    if last is None or now - int(last) >= SESSION_TOUCH_SECONDS:
+        request.session[SESSION_LAST_SEEN] = now
+        request.session.set_expiry(idle + IDLE_GRACE_SECONDS)
+    return True
+
+
 class PortalSessionMixin:
-    """Ends a portal session after ``PORTAL_SESSION_IDLE_SECONDS`` without a request; otherwise refreshes it."""
+    """Ends a portal session after ``PORTAL_SESSION_IDLE_SECONDS`` without a request (:func:`portal_session_active`)."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            now = int(time.time())
-            last = request.session.get(SESSION_LAST_SEEN)
-            idle = config.idle_seconds()
-            if last is not None and now - int(last) > idle:
-                log.info("portal session of user %s expired after inactivity", request.user.pk)
-                auth_logout(request)
-                return redirect(reverse("portal:login") + "?wygasla=1")
-            request.session[SESSION_LAST_SEEN] = now
-            request.session.set_expiry(idle + IDLE_GRACE_SECONDS)
+        if request.user.is_authenticated and not portal_session_active(request):
+            return redirect(reverse("portal:login") + "?wygasla=1")
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -77,9 +90,11 @@ class PortalHomeView(PortalSessionMixin, LoginRequiredMixin, PermissionRequiredM
     login_url = reverse_lazy("portal:login")
 
     def get(self, request):
+        from portal.mixins import resident_party  # portal.mixins builds on this module
+
         try:
-            party = access_own_party(user=request.user)
-        except NotFoundOrForbidden:
+            party = resident_party(request)
+        except PermissionDenied:
             party = None
         return render(request, "portal/home.html", {"party": party})
 

@@ -8,6 +8,9 @@
   decisions (with the calculation table and the PDF), the waste fee's computation, the declarations.
 * ``/portal/podatki/decyzja/<pk>.pdf`` (``portal:taxes-decision-pdf``) and ``/portal/podatki/decyzja-odpady/<pk>.pdf``
   (``portal:taxes-waste-decision-pdf``) — the resident's own delivered decision (404 for any other), logged.
+* ``/portal/podatki/deklaracja/<pk>.pdf`` (``portal:taxes-declaration-pdf``) and
+  ``/portal/podatki/deklaracja-odpady/<pk>.pdf`` (``portal:taxes-waste-declaration-pdf``) — the resident's own
+  declaration: the PDF it came with in EZD, else a visualisation of the data stored (404 for any other), logged.
 
 Reads go through ``finance.selectors_portal`` and ``taxes.selectors_portal`` with the resident's own party only; the
 figures for the page and the API (``portal.api.taxes``) are built here by :func:`summary_data` and
@@ -128,11 +131,13 @@ class TaxesYearView(ResidentView):
 
 class DecisionPdfView(ResidentView):
     read = staticmethod(tsp.decision_pdf)
+    id_argument = "decision_id"
+    http_method_names = ["get"]  # HEAD would render the PDF and log a read that delivered nothing
 
     def get(self, request, pk: int):
         party = self.party(request)
         try:
-            name, content = self.read(user=request.user, party=party, decision_id=pk)
+            name, content = self.read(user=request.user, party=party, **{self.id_argument: pk})
         except NotFoundOrForbidden:
             raise Http404 from None
         response = HttpResponse(content, content_type="application/pdf")
@@ -145,9 +150,24 @@ class WasteDecisionPdfView(DecisionPdfView):
     read = staticmethod(tsp.waste_decision_pdf)
 
 
+class DeclarationPdfView(DecisionPdfView):
+    """The resident's own tax declaration: the PDF held in EZD or a visualisation of the data stored."""
+
+    read = staticmethod(tsp.declaration_pdf)
+    id_argument = "declaration_id"
+
+
+class WasteDeclarationPdfView(DeclarationPdfView):
+    read = staticmethod(tsp.waste_declaration_pdf)
+
+
 urlpatterns = [
     path("podatki/", TaxesView.as_view(), name="taxes"),
     path("podatki/<int:year>/", TaxesYearView.as_view(), name="taxes-year"),
     path("podatki/decyzja/<int:pk>.pdf", DecisionPdfView.as_view(), name="taxes-decision-pdf"),
     path("podatki/decyzja-odpady/<int:pk>.pdf", WasteDecisionPdfView.as_view(), name="taxes-waste-decision-pdf"),
+    path("podatki/deklaracja/<int:pk>.pdf", DeclarationPdfView.as_view(), name="taxes-declaration-pdf"),
+    path(
+        "podatki/deklaracja-odpady/<int:pk>.pdf", WasteDeclarationPdfView.as_view(), name="taxes-waste-declaration-pdf"
+    ),
 ]

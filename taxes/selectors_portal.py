@@ -7,7 +7,9 @@ shown once it reached the resident: delivered, final (self-assessments are recor
 delivery — never a draft nor one still on its way. Reads are set-based (prefetch): the number of queries does not
 grow with the number of decisions, items or installments; the waste fee's computation reads the rates once per
 distinct month a declaration starts in within the year (bounded by the declarations, not by installments).
-The PDF read is the document delivered (the latest version of its outgoing document in EZD) and is logged.
+The PDF read is the document delivered (the latest version of its outgoing document in EZD) and is logged. A
+declaration's PDF (``declaration_pdf`` / ``waste_declaration_pdf``) is the PDF it came with in EZD, else a
+visualisation of the data stored (rendered with WeasyPrint), and is logged too.
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ class WasteDecisionInfo:
 
 @dataclass(frozen=True)
 class DeclarationInfo:
+    pk: int  # of the Declaration (kind tax) or the WasteDeclaration (kind waste): the PDF's URL
     kind: str  # tax / waste
     form: str  # IN-1, DN-1, … / DO-1
     form_label: str
@@ -283,15 +286,15 @@ def party_declarations(party, *, year: int) -> list[DeclarationInfo]:
 
 def _tax_declaration_info(d) -> DeclarationInfo:
     return DeclarationInfo(
-        kind="tax", form=d.form, form_label=d.get_form_display(), number="", purpose_label=d.get_purpose_display(),
-        filed_on=d.filed_on, effective_from=d.event_date, status=d.status, status_label=d.get_status_display(),
-        property="",
+        pk=d.pk, kind="tax", form=d.form, form_label=d.get_form_display(), number="",
+        purpose_label=d.get_purpose_display(), filed_on=d.filed_on, effective_from=d.event_date, status=d.status,
+        status_label=d.get_status_display(), property="",
     )  # fmt: skip
 
 
 def _waste_declaration_info(d) -> DeclarationInfo:
     return DeclarationInfo(
-        kind="waste", form="DO-1", form_label=str(WasteDeclaration._meta.verbose_name), number=d.number,
+        pk=d.pk, kind="waste", form="DO-1", form_label=str(WasteDeclaration._meta.verbose_name), number=d.number,
         purpose_label=d.get_purpose_display(), filed_on=d.filed_on, effective_from=d.effective_from,
         status=d.status, status_label=d.get_status_display(), property=d.property.identifier,
     )  # fmt: skip
@@ -391,3 +394,302 @@ def waste_decision_pdf(*, user, party, decision_id: int) -> tuple[str, bytes]:
         audit_log(actor=user, action="taxes.waste_decision.read", obj=decision,
                   details={"format": "pdf", "channel": "portal", "party": party.pk})  # fmt: skip
     return f"{decision.number.replace('/', '-')}.pdf", content
+
+
+# --- the declarations' PDF ------------------------------------------------------------------------------------------
+
+#: the files of an RPW entry that are the declaration itself, best first (an e-form's PDF attachments are its
+#: annexes, so an ATTACHMENT counts only in an entry whose original is not a structured form)
+_ENTRY_PDF_ROLES = ("original", "scan", "preview")
+PDF_MAGIC = b"%PDF-"
+
+
+def _entry_pdf(entry, party_id: int) -> bytes | None:
+    """The PDF of the declaration as received in EZD, or None (then a visualisation is rendered): only an entry the
+    resident sent themselves (a declaration recorded for them from another sender's entry — a mistyped PESEL, a
+    proxy — never exposes that entry's files); its original when it has one (served only when it is a PDF), else its
+    scan or PDF preview. Attachments (powers of attorney, deeds, others' documents) are never served as the
+    declaration; files above ``DOCUMENTS_MAX_FILE_BYTES`` neither. Two queries at most."""
+    from django.conf import settings
+
+    from documents.models import StoredFile
+
+    if entry is None or entry.sender_id != party_id:
+        return None
+    files = list(
+        StoredFile.objects.filter(entry_id=entry.pk, role__in=_ENTRY_PDF_ROLES)
+        .order_by("id")
+        .values_list("pk", "role", "mime_type", "size")
+    )
+    if any(role == "original" for _pk, role, _mime, _size in files):
+        files = [f for f in files if f[1] == "original"]
+    limit = settings.DOCUMENTS_MAX_FILE_BYTES
+    candidates = sorted(
+        (_ENTRY_PDF_ROLES.index(role), pk)
+        for pk, role, mime, size in files
+        if mime == "application/pdf" and size <= limit
+    )
+    for _rank, pk in candidates:
+        content = bytes(StoredFile.objects.filter(pk=pk).values_list("content", flat=True).get())
+        if content.startswith(PDF_MAGIC):
+            return content
+    return None
+
+
+def _withheld(context: dict) -> dict:
+    """A rejected declaration's visualisation: the record only, not the content (it may have been recorded for the
+    wrong person — a mistyped PESEL — and the clerk rejected it)."""
+    from django.utils.translation import gettext as _
+
+    fields = [*context["fields"], (_("Content"), _("not shown: the declaration was rejected"))]
+    return {**context, "fields": fields, "declared": [], "tables": []}
+
+
+@dataclass(frozen=True)
+class PrintTable:
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _d(value) -> str:
+    """A declared number as the resident gave it (decimal comma, no trailing zeros)."""
+    from taxes.domain.forms import decimal_or_none
+
+    if value in (None, ""):
+        return ""
+    number = decimal_or_none(value)
+    if number is None:
+        return str(value)
+    return f"{number.normalize():f}".replace(".", ",")
+
+
+def _date_text(day: datetime.date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def _yes_no(value) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("yes") if value else _("no")
+
+
+def _person(data) -> str:
+    name = " ".join(p for p in (data.get("first_name"), data.get("surname")) if p) or data.get("name") or ""
+    ids = ", ".join(f"{label} {data[key]}" for key, label in (("pesel", "PESEL"), ("nip", "NIP")) if data.get(key))
+    return f"{name} ({ids})" if name and ids else (name or ids)
+
+
+def _object_base(obj) -> str:
+    """The declared base of an object: area (m², ha), value (zł) or a vehicle's data."""
+    from django.utils.translation import gettext as _
+
+    kind = obj.get("kind")
+    if kind == "structure":
+        return f"{_d(obj.get('value'))} zł" if obj.get("value") not in (None, "") else ""
+    if kind == "vehicle":
+        parts = []
+        if obj.get("vehicle_mass_kg"):
+            parts.append(_("%(mass)s kg") % {"mass": obj["vehicle_mass_kg"]})
+        if obj.get("vehicle_axles"):
+            parts.append(_("axles: %(n)s") % {"n": obj["vehicle_axles"]})
+        if obj.get("vehicle_seats"):
+            parts.append(_("seats: %(n)s") % {"n": obj["vehicle_seats"]})
+        if obj.get("vehicle_year"):
+            parts.append(_("year of manufacture: %(year)s") % {"year": obj["vehicle_year"]})
+        return ", ".join(parts)
+    if obj.get("area") in (None, ""):
+        return ""
+    unit = "ha" if kind in ("agricultural", "forest") else "m²"
+    text = f"{_d(obj.get('area'))} {unit}"
+    if kind == "agricultural" and (obj.get("land_type") or obj.get("land_class")):
+        text += f" ({' '.join(p for p in (obj.get('land_type'), obj.get('land_class')) if p)})"
+    return text
+
+
+def _tax_declaration_print(d: Declaration) -> dict:
+    """What the visualisation of a tax declaration shows: the record and the form's content (``payload``) as the
+    taxpayer declared it — not the clerk's proposed change of the register."""
+    from django.utils.translation import gettext as _
+
+    from taxes.models import ExemptionReason, Liability, TaxObject
+
+    payload = d.payload if isinstance(d.payload, dict) else {}
+    fields = [
+        (_("Form"), d.get_form_display()),
+        (_("Tax year"), str(d.year)),
+        (_("Purpose"), d.get_purpose_display()),
+        (_("Filed on"), _date_text(d.filed_on)),
+    ]
+    if d.event_date:
+        fields.append((_("Date of the event"), _date_text(d.event_date)))
+    if d.incoming_entry_id:
+        fields.append((_("Entry in the RPW"), d.incoming_entry.rpw_number))
+    fields.append((_("Status"), d.get_status_display()))
+    taxpayer = payload.get("taxpayer") if isinstance(payload.get("taxpayer"), dict) else {}
+    declared = []
+    if taxpayer:
+        declared.append((_("Taxpayer"), _person(taxpayer)))
+        if taxpayer.get("role"):
+            declared.append((_("Legal title"), _label(Liability.Role, taxpayer["role"])))
+        if taxpayer.get("share"):
+            declared.append((_("Share"), str(taxpayer["share"])))
+    if payload.get("declared_tax") not in (None, ""):
+        declared.append((_("Tax declared"), f"{_d(payload['declared_tax'])} zł"))
+    objects = [o for o in payload.get("objects") or () if isinstance(o, dict)]
+    categories = dict(RateCategory.objects.filter(code__in={o.get("category") for o in objects}).values_list(
+        "code", "name"))  # fmt: skip
+    exemptions = dict(ExemptionReason.objects.filter(code__in={o.get("exemption") for o in objects}).values_list(
+        "code", "name"))  # fmt: skip
+    rows = []
+    for n, o in enumerate(objects, start=1):
+        what = _label(TaxObject.Kind, o.get("kind") or "")
+        if o.get("event") == "disposed":
+            what = f"{what} ({_('disposed')})"
+        where = " ".join(p for p in (o.get("precinct"), o.get("parcel"), o.get("identifier")) if p)
+        category = o.get("category") or ""
+        exemption = o.get("exemption") or ""
+        rows.append((
+            str(n), what, where or "—", categories.get(category, category) or "—", _object_base(o) or "—",
+            f"{exemption} – {exemptions[exemption]}" if exemption in exemptions else (exemption or "—"),
+        ))  # fmt: skip
+    tables = []
+    if rows:
+        tables.append(PrintTable(
+            _("Declared objects"),
+            (_("No."), _("Object"), _("Precinct, parcel or identifier"), _("Category"), _("Area / base"),
+             _("Exemption")),
+            tuple(rows),
+        ))  # fmt: skip
+    co_owners = [c for c in payload.get("co_owners") or () if isinstance(c, dict)]
+    if co_owners:
+        tables.append(PrintTable(
+            _("Co-owners"), (_("Co-owner"), _("Share")),
+            tuple((_person(c) or "—", str(c.get("share") or "—")) for c in co_owners),
+        ))  # fmt: skip
+    return {"title": d.get_form_display(), "form": d.form, "fields": fields, "declared": declared, "tables": tables}
+
+
+def _waste_declaration_print(d: WasteDeclaration) -> dict:
+    """What the visualisation of a waste-fee declaration shows: the record and the data declared (the model's
+    fields: the method and its quantities, selective collection, composting, exemptions, containers)."""
+    from django.utils.translation import gettext as _
+
+    from taxes.selectors_waste import waste_resolution_on
+
+    fields = [(_("Form"), f"DO-1 {WasteDeclaration._meta.verbose_name}")]
+    if d.number:
+        fields.append((_("Number"), d.number))
+    fields += [
+        (_("Purpose"), d.get_purpose_display()),
+        (_("Filed on"), _date_text(d.filed_on)),
+        (_("Fee from (month)"), d.effective_from.strftime("%m.%Y")),
+    ]
+    if d.incoming_entry_id:
+        fields.append((_("Entry in the RPW"), d.incoming_entry.rpw_number))
+    fields.append((_("Status"), d.get_status_display()))
+    prop = d.property
+    declared = [
+        (_("Property"), ", ".join(p for p in (prop.identifier, _address(prop.address)) if p)),
+        (_("Kind of property"), prop.get_kind_display()),
+    ]
+    if d.method:
+        declared.append((_("Method"), d.get_method_display()))
+    for label, value in (
+        (_("Residents"), d.residents),
+        (_("Water consumed (m³ per month)"), _d(d.water_m3)),
+        (_("Dwelling area (m²)"), _d(d.dwelling_m2)),
+        (_("Households"), d.households),
+    ):
+        if value not in (None, ""):
+            declared.append((label, str(value)))
+    declared += [
+        (_("Waste collected selectively"), _yes_no(d.selective)),
+        (_("Bio-waste composted at home"), _yes_no(d.composts)),
+    ]
+    if d.exemption_codes:
+        resolution = waste_resolution_on(d.effective_from)
+        names = dict(resolution.exemptions.values_list("code", "name")) if resolution else {}
+        for code in d.exemption_codes:
+            declared.append((_("Exemption claimed"), f"{code} – {names[code]}" if code in names else str(code)))
+    rows = []
+    for row in d.containers or ():
+        if isinstance(row, dict):
+            capacity, frequency, count = row.get("capacity_l"), row.get("frequency"), row.get("count", 1)
+        else:
+            capacity, frequency, count = [*row, 1, 1, 1][:3]
+        rows.append((str(capacity), str(frequency), str(count)))
+    tables = []
+    if rows:
+        tables.append(PrintTable(
+            _("Containers"), (_("Capacity (l)"), _("Collections per month"), _("Number of containers")), tuple(rows),
+        ))  # fmt: skip
+    title = str(WasteDeclaration._meta.verbose_name)
+    return {"title": title, "form": "DO-1", "fields": fields, "declared": declared, "tables": tables}
+
+
+DECLARATION_PDF_TEMPLATE = "taxes/declarations/visualisation_pdf.html"
+
+
+def _visualisation(context: dict) -> bytes:
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from core.pdf import render_pdf
+
+    html = render_to_string(DECLARATION_PDF_TEMPLATE, {
+        **context, "office": getattr(settings, "MAGISTRAT_OFFICE_NAME", ""), "printed_on": timezone.localdate(),
+    })  # fmt: skip
+    return render_pdf(html)
+
+
+def _file_name(prefix: str, form: str, filed_on: datetime.date, pk: int) -> str:
+    return f"{prefix}-{form}-{filed_on:%Y-%m-%d}-{pk}.pdf"
+
+
+def _served(declaration, *, user, party, rejected: bool, render, action: str, form: str) -> tuple[str, bytes]:
+    """(file name, PDF) of a declaration found as the party's own: its PDF from EZD (not for a rejected one), else the
+    visualisation by ``render`` (a rejected one's without its content); the read logged as ``action``."""
+    content = None if rejected else _entry_pdf(declaration.incoming_entry, party.pk)
+    source = "ezd" if content is not None else "visualisation"
+    if content is None:
+        context = render(declaration)
+        content = _visualisation(_withheld(context) if rejected else context)
+    with transaction.atomic():
+        audit_log(actor=user, action=action, obj=declaration,
+                  details={"format": "pdf", "channel": "portal", "party": party.pk, "source": source})  # fmt: skip
+    return _file_name("deklaracja", form, declaration.filed_on, declaration.pk), content
+
+
+def declaration_pdf(*, user, party, declaration_id: int) -> tuple[str, bytes]:
+    """(file name, PDF) of the party's own tax declaration or information: the PDF it came with in EZD (the RPW
+    entry's original, scan or PDF preview, :func:`_entry_pdf`), else a visualisation of the data stored
+    (:func:`_tax_declaration_print`; a rejected declaration's without its content, :func:`_withheld`).
+    The same NotFoundOrForbidden for another's declaration or none at all. The read is logged
+    (``taxes.declaration.read``, channel portal; ``source``: ``ezd`` or ``visualisation``)."""
+    declaration = (
+        Declaration.objects.filter(pk=declaration_id, party_id=party.pk).select_related("incoming_entry").first()
+    )
+    if declaration is None:
+        raise NotFoundOrForbidden("Not found.")
+    rejected = declaration.status == Declaration.Status.REJECTED
+    return _served(declaration, user=user, party=party, rejected=rejected, render=_tax_declaration_print,
+                   action="taxes.declaration.read", form=declaration.form)  # fmt: skip
+
+
+def waste_declaration_pdf(*, user, party, declaration_id: int) -> tuple[str, bytes]:
+    """(file name, PDF) of the party's own waste-fee declaration (as the payer; not a record made by an art. 6o
+    decision): as received in EZD, else a visualisation of the data stored; NotFoundOrForbidden otherwise; logged
+    (``taxes.waste_declaration.read``)."""
+    declaration = (
+        WasteDeclaration.objects.filter(pk=declaration_id, payer_id=party.pk)
+        .exclude(purpose=WasteDeclaration.Purpose.DECISION)
+        .select_related("property__address__street", "property__address__locality", "incoming_entry")
+        .first()
+    )
+    if declaration is None:
+        raise NotFoundOrForbidden("Not found.")
+    rejected = declaration.status == WasteDeclaration.Status.REJECTED
+    return _served(declaration, user=user, party=party, rejected=rejected, render=_waste_declaration_print,
+                   action="taxes.waste_declaration.read", form="DO-1")  # fmt: skip

@@ -11,6 +11,7 @@ import logging
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,8 +21,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from lxml import etree
 
+from core import roles
 from core.domain.identifiers import IdentifierError, validate_pesel
-from core.models import Party
+from core.models import Party, User
 from epuap.saml import (
     BINDING_ARTIFACT,
     BINDING_POST,
@@ -55,8 +57,17 @@ class TypedIdentityForm(forms.Form):
 
 
 def test_persons() -> list[idp.Identity]:
-    """Persons with a PESEL from the party register (the demo residents), for one click."""
-    people = Party.objects.filter(kind=Party.Kind.PERSON, pesel__isnull=False).order_by("surname", "first_names")
+    """Persons with a PESEL from the party register (the demo residents), for one click: those with a portal account
+    (an active resident's user linked to the party, e.g. the demo's resident) first, then by name."""
+    portal_user = User.objects.filter(
+        party_id=OuterRef("pk"), is_active=True, is_staff=False, groups__name=roles.RESIDENT
+    )
+    has_account = Exists(portal_user)
+    people = (
+        Party.objects.filter(kind=Party.Kind.PERSON, pesel__isnull=False)
+        .annotate(has_account=has_account)
+        .order_by("-has_account", "surname", "first_names")
+    )
     result = []
     for party in people[:MAX_TEST_PERSONS]:
         try:

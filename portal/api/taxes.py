@@ -189,6 +189,15 @@ class PortalTaxDeclarationSerializer(serializers.Serializer):
     effective_from = serializers.DateField(allow_null=True)
     status = serializers.CharField()
     property = serializers.CharField()
+    pdf_url = serializers.SerializerMethodField(
+        help_text="the declaration as a PDF: the file it came with in EZD, else a visualisation of the data stored"
+    )
+
+    def get_pdf_url(self, obj) -> str:
+        from django.urls import reverse
+
+        name = "portal:taxes-waste-declaration-pdf" if obj.kind == "waste" else "portal:taxes-declaration-pdf"
+        return reverse(name, args=[obj.pk])
 
 
 class PortalTaxFeeLineSerializer(serializers.Serializer):

@@ -36,6 +36,30 @@ def shot(page, name: str) -> Path:
     return path
 
 
+BLOCKING = ("serious", "critical")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on the page (WCAG 2.0/2.1 A and AA rules and best practices)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=axe_url())  # same origin: allowed by the portal's CSP
+    return page.evaluate(
+        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,"
+        " nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }",
+        AXE_TAGS,
+    )
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core violation on the page (the pages the a11y walk reaches only through a flow:
+    a payment's result, a sent form)."""
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    found = "; ".join(f"{v['id']} ({v['impact']}): {v['help']}" for v in blocking)
+    assert not blocking, f"{page.url}: axe-core: {found}"
+
+
 def axe_file() -> Path:
     found = sorted((Path(django_settings.BASE_DIR) / "static" / "vendor").glob("axe-*.min.js"))
     assert found, "static/vendor/axe-<version>.min.js is missing"

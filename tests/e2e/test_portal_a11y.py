@@ -26,13 +26,19 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from portal.views_mydata import a11y_report_path
-from tests.e2e.portal_support import axe_url, portal_login, portal_site, shot  # noqa: F401  (fixture)
+from tests.e2e.portal_support import (  # noqa: F401  (fixture)
+    AXE_TAGS,
+    BLOCKING,
+    axe_url,
+    portal_login,
+    portal_site,
+    run_axe,
+    shot,
+)
 from tests.portal.world_pa11y import office_clerk, resident_world
 
 pytestmark = pytest.mark.e2e
 
-BLOCKING = ("serious", "critical")
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 # never visited with the resident's session: they end it, belong to the login protocol or take only POSTs from
 # other systems
 SKIP = {"portal:logout", "portal:acs", "portal:pay-notify"}
@@ -55,18 +61,6 @@ def _portal_names() -> dict[str, str]:
 
     walk(get_resolver().url_patterns)
     return found
-
-
-def _run_axe(page) -> list[dict]:
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(url=axe_url())  # same origin: allowed by the portal's CSP
-    result = page.evaluate(
-        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
-        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,"
-        " nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }",
-        AXE_TAGS,
-    )
-    return result
 
 
 def _overflow(page) -> int:
@@ -96,7 +90,7 @@ class Walk:
         entry = {"url": url, "label": label, "title": page.title(), "violations": []}
         for viewport_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(viewport)
-            violations = _run_axe(page)
+            violations = run_axe(page)
             for v in violations:
                 v["viewport"] = viewport_name
                 if v["impact"] in BLOCKING:

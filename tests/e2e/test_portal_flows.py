@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from core import roles
-from tests.e2e.portal_support import configure_portal, portal_login, shot
+from tests.e2e.portal_support import assert_accessible, configure_portal, portal_login, shot
 from tests.epuap.conftest import pki, pki_session  # noqa: F401  (fixtures)
 from tests.finance.conftest_reminders import simulated_platforms  # noqa: F401  (fixture)
 from tests.portal.world_pa11y import office_clerk, resident_world
@@ -86,6 +86,7 @@ def test_login_my_taxes_pay_and_see_the_payment(page, site, make_user, page_prob
     today = f"{timezone.localdate():%d.%m.%Y}"
     expect(page.locator("main")).to_contain_text(today)
     shot(page, "flow-pay-6-result")
+    assert_accessible(page)  # the a11y walk cannot reach a payment's result without paying
 
     # the payment on the tax page of the year
     page.goto(url("portal:taxes-year", year=2026))
@@ -150,6 +151,7 @@ def test_login_file_in1_get_the_upp_and_the_entry_in_ezd(
     expect(page.locator('a[href$="upp.xml"]')).to_have_count(1)
     expect(page.locator("main")).to_contain_text(f"{today:%d.%m.%Y}")
     shot(page, "flow-in1-3-upp")
+    assert_accessible(page)  # nor a sent form's page without sending one
 
     # the office's adapter polls the box (the periodic task's work) and registers the document in the RPW
     assert box_poll(box_address=BOX, transport=simulated_platforms["epuap"].transport).stored == 1

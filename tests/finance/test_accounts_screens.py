@@ -114,3 +114,15 @@ def test_demo_seeder_charges_and_allocates_once(db):
     entries = AccountEntry.objects.count()
     assert seed_demo().startswith("accounts: 0 obligors charged")
     assert AccountEntry.objects.count() == entries
+
+
+def test_demo_seeder_charges_the_same_first_persons_on_every_run(db):
+    """With more persons than DEMO_PEOPLE a second run charges nobody new (it used to take the next ones)."""
+    from finance.hooks.accounts import DEMO_PEOPLE, seed_demo
+    from finance.models import AccountEntry, ObligorAccount
+
+    [PersonFactory() for _ in range(DEMO_PEOPLE + 5)]
+    assert seed_demo().startswith(f"accounts: {DEMO_PEOPLE} obligors charged")
+    accounts, entries = ObligorAccount.objects.count(), AccountEntry.objects.count()
+    assert seed_demo().startswith("accounts: 0 obligors charged")
+    assert (ObligorAccount.objects.count(), AccountEntry.objects.count()) == (accounts, entries)

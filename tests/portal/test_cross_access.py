@@ -126,6 +126,7 @@ def test_the_enumeration_finds_the_portal(worlds):
     routes = portal_routes()
     names = {n for _r, n in routes}
     assert {"portal:home", "portal:mydata", "portal:mydata-zip", "portal:accessibility"} <= names
+    assert {"portal:taxes-declaration-pdf", "portal:taxes-waste-declaration-pdf"} <= names
     assert any(r.startswith("/api/v1/portal/") for r, _n in routes)
 
 
@@ -167,7 +168,15 @@ def test_no_cross_access_on_any_portal_url(client, worlds):
         object_type="taxes.decision", object_id=str(bogdan.decision.pk)) | Q(
         object_type="documents.case", object_id=str(bogdan.case.pk)) | Q(
         object_type="documents.outgoingdocument", object_id=str(bogdan.letter.pk)) | Q(
-        object_type="finance.obligoraccount", object_id=str(bogdan.account.pk))  # fmt: skip
+        object_type="finance.obligoraccount", object_id=str(bogdan.account.pk)) | Q(
+        object_type="taxes.declaration",
+        object_id__in=[str(pk) for pk in Declaration.objects.filter(party=bogdan.party).values_list("pk", flat=True)],
+    ) | Q(
+        object_type="taxes.wastedeclaration",
+        object_id__in=[
+            str(pk) for pk in WasteDeclaration.objects.filter(payer=bogdan.party).values_list("pk", flat=True)
+        ],
+    )  # fmt: skip
     assert not AuditEvent.objects.filter(b_objects, actor=anna.user).exists()
     assert _fingerprint(bogdan) == before
 
