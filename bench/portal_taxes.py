@@ -369,6 +369,11 @@ def request(path: str, session_key: str) -> tuple[int, bytes]:
 PATHS = {"page": "/portal/podatki/", "api": "/api/v1/portal/taxes/"}
 
 
+def grouped(nrb: bytes) -> bytes:
+    """The number as the page prints it: ``17 1020 1026 …`` (two digits, then groups of four)."""
+    return b" ".join([nrb[:2], *(nrb[i : i + 4] for i in range(2, len(nrb), 4))])
+
+
 def check(kind: str, status: int, body: bytes, nrb: bytes) -> str:
     """ "" when the answer is the resident's own "my taxes" (their individual account number in it, which is unique
     to the party: the API's ``bank_account``, the page's account block), else what is wrong."""
@@ -377,7 +382,7 @@ def check(kind: str, status: int, body: bytes, nrb: bytes) -> str:
     if kind == "api":
         if not body.startswith(b"{") or b'"bank_account":"' + nrb + b'"' not in body:
             return f"not the resident's API answer: {body[:120]!r}"
-    elif b'data-testid="bank-account">' + nrb + b"<" not in body:
+    elif b'data-testid="bank-account">' + grouped(nrb) + b"<" not in body:
         return "not the resident's page (their account number is missing)"
     return ""
 

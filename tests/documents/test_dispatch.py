@@ -3,7 +3,6 @@ transports, and the książka nadawcza for paper: numbering, registered numbers,
 
 import datetime
 import io
-import shutil
 import subprocess
 import zoneinfo
 from decimal import Decimal
@@ -35,6 +34,7 @@ from epuap.models import Dispatch
 from tests.epuap.conftest import pki, pki_session  # noqa: F401  (fixtures)
 from tests.epuap.transports import HttpTransport, SoapTransport, use_simulations
 from tests.factories import OutgoingDocumentFactory
+from tests.tools import needs_pdftotext
 
 WARSAW = zoneinfo.ZoneInfo("Europe/Warsaw")
 T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=WARSAW)
@@ -399,7 +399,7 @@ def test_no_fee_rate_refuses_with_a_clear_error(registry_clerk):
     assert not PostalBook.objects.exists()
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@needs_pdftotext
 def test_book_pdf_text(registry_clerk, fees, tmp_path):
     [shipment] = document_dispatch(actor=registry_clerk, document=paper_document(person("Anna", "Nowak")))
     with time_machine.travel(T0, tick=False):

@@ -6,8 +6,9 @@ A resident with data in every area (tests/portal/world_pa11y.py) logs in through
 pages are found without a list: every ``portal:`` URL name without parameters is visited, and the links found on the
 visited pages are followed (so pages with ids — a case, a year, a letter — are reached with the resident's own ids);
 pages added later are covered automatically. Each HTML page is checked with axe-core (WCAG 2.0/2.1 A and AA rules
-and best practices) at a desktop and a phone width (no horizontal scrolling at 320 px, WCAG 1.4.10), every form is
-also submitted empty once to check its error state, and the anonymous pages (login, accessibility statement) too.
+and best practices) at a desktop and a phone width (no horizontal scrolling at 320 px, WCAG 1.4.10; no amount in a
+table split over two lines), every form is also submitted empty once to check its error state, and the anonymous
+pages (login, accessibility statement) too.
 
 Screenshots: ``var/e2e-screenshots/a11y-<page>-<desktop|phone>.png`` (see tests/e2e/portal_support.py). The result
 is written as JSON to the file the accessibility statement reads (``var/a11y/axe-portal.json``).
@@ -77,6 +78,18 @@ def _too_wide(page) -> list[str]:
     )
 
 
+def _broken_amounts(page) -> list[str]:
+    """Amounts in table cells (``1 234,56 zł``) laid out over more than one line — e.g. "z" and "ł" split — or free
+    to be split when the table gets narrow (a cell without ``white-space: nowrap``)."""
+    return page.evaluate(
+        "() => [...document.querySelectorAll('main td.num')].filter(td => /zł/.test(td.textContent)).filter(td => {"
+        " const r = document.createRange(); r.selectNodeContents(td);"
+        " const lines = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size;"
+        " return lines > 1 || getComputedStyle(td).whiteSpace !== 'nowrap'; })"
+        ".slice(0, 3).map(td => td.textContent.trim())"
+    )
+
+
 class Walk:
     def __init__(self, page):
         self.page = page
@@ -99,6 +112,8 @@ class Walk:
                     )
             entry["violations"] += [v for v in violations if viewport_name == "desktop" or v["id"] not in
                                     {x["id"] for x in entry["violations"]}]  # fmt: skip
+            if broken := _broken_amounts(page):
+                self.failures.append(f"{url} [{label}, {viewport_name}] amounts split over lines: {broken}")
             if viewport_name == "phone" and _overflow(page) > 1:
                 self.failures.append(f"{url} [{label}] scrolls sideways at {PHONE['width']} px: {_too_wide(page)}")
             shot(page, f"a11y-{label}-{viewport_name}")

@@ -3,7 +3,6 @@
 import datetime
 import hashlib
 import re
-import shutil
 import subprocess
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -25,6 +24,7 @@ from population.services import (
     resident_create,
 )
 from tests.factories import PersonFactory
+from tests.tools import needs_pdftotext
 
 D = datetime.date
 TODAY = D(2026, 11, 20)
@@ -309,7 +309,7 @@ def test_requester_is_named_on_the_certificate(population_clerk, resident, histo
     assert extract(rendered[0]).fields["requester"] == "Zaświadczenie wydaje się na wniosek: Józef Wiśniewski."
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@needs_pdftotext
 def test_pdf_text_keeps_the_polish_diacritics(population_clerk, resident, history, tmp_path):
     certificate = _issue(population_clerk, resident)
     path = tmp_path / "c.pdf"

@@ -6,7 +6,6 @@ declaration (tax: the taxpayer; waste: the payer); any other id is the same 404 
 each download is logged; the year page and the API link every declaration without a query per declaration."""
 
 import datetime
-import shutil
 import subprocess
 
 import pytest
@@ -24,6 +23,7 @@ from taxes.models import Declaration, WasteDeclaration, WasteProperty
 from tests.factories import AddressFactory, PersonFactory
 from tests.factories.documents import IncomingEntryFactory
 from tests.factories.taxes import category
+from tests.tools import has_tool, needs_pdftotext
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,6 @@ YEAR = 2026
 SCAN = b"%PDF-1.4\n% scan of the DN-1 filed on paper\n%%EOF\n"
 WASTE_SCAN = b"%PDF-1.7\n% DO-1 as sent\n%%EOF\n"
 TAX_READ, WASTE_READ = "taxes.declaration.read", "taxes.waste_declaration.read"
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler) is not installed")
 
 
 @pytest.fixture(autouse=True)
@@ -259,7 +258,7 @@ def test_waste_declaration_from_ezd_and_rendered(client, residents, people, tmp_
         residents["a"].pk, "taxes.wastedeclaration", str(scanned.pk),
     )  # fmt: skip
     assert event.details == {"format": "pdf", "channel": "portal", "party": people["a"].pk, "source": "ezd"}
-    if shutil.which("pdftotext") is None:
+    if not has_tool("pdftotext"):
         return
     rendered = waste_declaration(people["a"], number="DO/8/2026")
     response = client.get(url(rendered))

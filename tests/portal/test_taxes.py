@@ -350,7 +350,12 @@ def test_individual_bank_account_and_qr_code_for_what_is_due(client, residents, 
     assert data["qr_payload"] == f"5250001009|PL|{nrb}|380775|Urząd Gminy Testowo|{title}|||"
     assert [e["nrb"] for y in data["years"] for e in y["accounts"]] == [nrb, nrb, nrb]
     page = client.get(reverse("portal:taxes")).content.decode()
-    assert nrb in page
+    grouped = " ".join([nrb[:2], *(nrb[i : i + 4] for i in range(2, 26, 4))])  # as on a transfer form
+    assert f'data-testid="bank-account">{grouped}<' in page
+    year_page = client.get(reverse("portal:taxes-year", args=[2025])).content.decode()
+    in_2025 = [e for y in data["years"] if y["year"] == 2025 for e in y["accounts"]]
+    assert len(in_2025) == 2
+    assert year_page.count(f'<dd class="mono">{grouped}</dd>') == 2  # each account of the year: the same number
     assert 'data-testid="qr"' in page
     # the co-obligor has no individual account yet: no number and no QR code
     client.force_login(residents["b"])

@@ -2,12 +2,9 @@
 PDF of a single render, a bad decision does not stop the others, the batch hand-over is idempotent, progress."""
 
 import re
-import shutil
 import subprocess
 import zlib
 from decimal import Decimal
-
-import pytest
 
 from core import pdf as core_pdf
 from core import roles
@@ -19,6 +16,7 @@ from taxes.services.rendering import RenderedDecision, decisions_render, render_
 from taxes.tasks_decisions import render_and_hand_over
 from tests.factories.taxes import ObjectVersionFactory, category
 from tests.taxes.conftest_decisions import dec_clerk, fn_unit, jrwa_3120, make_decision  # noqa: F401
+from tests.tools import needs_pdftotext
 
 D = Decimal
 
@@ -70,7 +68,7 @@ def test_each_pdf_of_a_batch_is_the_single_render(make_decision):  # noqa: F811
     assert core_pdf.render_pdf(svc.decision_html(big)) == batch[big.pk].pdf
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@needs_pdftotext
 def test_batch_text_per_decision(make_decision, tmp_path):  # noqa: F811
     decisions = [make_decision(number=f"FN.3120.2024.00001{k}") for k in range(3)]
     batch = decisions_render([d.pk for d in decisions])
