@@ -95,10 +95,12 @@ def resident_world(*, n: int, clerk, first_names: str, surname: str, total: str,
         decision=decision, tax="property", object=version.object, version=version, category="land_other",
         base=D("1000.0000"), rate=D("0.5000"), months=12, amount=amount,
     )  # fmt: skip
-    DecisionInstallment.objects.create(decision=decision, number=1, due_date=datetime.date(YEAR, 3, 15), amount=half)
-    DecisionInstallment.objects.create(
-        decision=decision, number=2, due_date=datetime.date(YEAR, 5, 15), amount=amount - half
-    )
+    # delivered on 9.02: the statutory dates stand, 15.03.2026 (a Sunday) moved to Monday 16.03 (OP art. 12 §5)
+    for number, due, effective, part in ((1, (3, 15), (3, 16), half), (2, (5, 15), (5, 15), amount - half)):
+        DecisionInstallment.objects.create(
+            decision=decision, number=number, due_date=datetime.date(YEAR, *due),
+            effective_due_date=datetime.date(YEAR, *effective), amount=part,
+        )  # fmt: skip
 
     letter = OutgoingDocumentFactory(case=case, title=f"Wezwanie {surname}", status=OutgoingDocument.Status.DISPATCHED)
     letter.recipients.add(party)
