@@ -370,8 +370,10 @@ PATHS = {"page": "/portal/podatki/", "api": "/api/v1/portal/taxes/"}
 
 
 def grouped(nrb: bytes) -> bytes:
-    """The number as the page prints it: ``17 1020 1026 …`` (two digits, then groups of four)."""
-    return b" ".join([nrb[:2], *(nrb[i : i + 4] for i in range(2, len(nrb), 4))])
+    """The number as the page prints it: ``17 1020 1026 …`` (the portal's ``nrb`` filter)."""
+    from finance.domain.nrb import format_nrb
+
+    return format_nrb(nrb.decode()).encode()
 
 
 def check(kind: str, status: int, body: bytes, nrb: bytes) -> str:

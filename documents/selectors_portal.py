@@ -1,4 +1,5 @@
-"""Read-only selectors for the residents' portal: the resident's cases and the letters sent to them.
+"""Read-only selectors for the residents' portal: the resident's cases, the letters sent to them, and the PDF of an
+entry they sent (:func:`sent_entry_pdf`, e.g. a declaration shown in "my taxes").
 
 Every function takes the resident's party (never an id from a request alone) and returns plain dataclasses; a case
 or a letter that is not the party's is answered exactly like one that does not exist (``None``).
@@ -9,7 +10,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from documents.models import Case, DocumentVersion, OutgoingDocument, Shipment
+from django.conf import settings
+
+from documents.models import Case, DocumentVersion, IncomingEntry, OutgoingDocument, Shipment, StoredFile
+from documents.services.outgoing import PDF_MAGIC
 
 SS = Shipment.Status
 SC = Shipment.Channel
@@ -167,3 +171,35 @@ def letters_sent_to(party_ids, *, since: datetime.date) -> list[tuple[int, Lette
 def case_statuses(party) -> list[CaseRow]:
     """Every case of ``party`` with its current status (for the case-status notifications), by id."""
     return [_case_row(c) for c in _cases(party).order_by("id")]
+
+
+#: the files of an RPW entry that are the document itself, best first (an e-form's PDF attachments are its annexes)
+ENTRY_PDF_ROLES = (StoredFile.Role.ORIGINAL, StoredFile.Role.SCAN, StoredFile.Role.PREVIEW)
+
+
+def sent_entry_pdf(*, party_id: int, entry: IncomingEntry | None) -> bytes | None:
+    """The PDF of an incoming entry as received, for the party that sent it (e.g. a declaration in the portal), or
+    None: only an entry ``party_id`` sent themselves (a record made for them from another sender's entry — a
+    mistyped PESEL, a proxy — never exposes that entry's files); its original when it has one (served only when it
+    is a PDF), else its scan or PDF preview. Attachments (powers of attorney, deeds, others' documents) are never
+    served as the document; files above ``DOCUMENTS_MAX_FILE_BYTES`` neither. Two queries at most."""
+    if entry is None or entry.sender_id != party_id:
+        return None
+    files = list(
+        StoredFile.objects.filter(entry_id=entry.pk, role__in=ENTRY_PDF_ROLES)
+        .order_by("id")
+        .values_list("pk", "role", "mime_type", "size")
+    )
+    if any(role == StoredFile.Role.ORIGINAL for _pk, role, _mime, _size in files):
+        files = [f for f in files if f[1] == StoredFile.Role.ORIGINAL]
+    limit = settings.DOCUMENTS_MAX_FILE_BYTES
+    candidates = sorted(
+        (ENTRY_PDF_ROLES.index(role), pk)
+        for pk, role, mime, size in files
+        if mime == "application/pdf" and size <= limit
+    )
+    for _rank, pk in candidates:
+        content = bytes(StoredFile.objects.filter(pk=pk).values_list("content", flat=True).get())
+        if content.startswith(PDF_MAGIC):
+            return content
+    return None

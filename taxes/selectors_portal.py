@@ -398,43 +398,6 @@ def waste_decision_pdf(*, user, party, decision_id: int) -> tuple[str, bytes]:
 
 # --- the declarations' PDF ------------------------------------------------------------------------------------------
 
-#: the files of an RPW entry that are the declaration itself, best first (an e-form's PDF attachments are its
-#: annexes, so an ATTACHMENT counts only in an entry whose original is not a structured form)
-_ENTRY_PDF_ROLES = ("original", "scan", "preview")
-PDF_MAGIC = b"%PDF-"
-
-
-def _entry_pdf(entry, party_id: int) -> bytes | None:
-    """The PDF of the declaration as received in EZD, or None (then a visualisation is rendered): only an entry the
-    resident sent themselves (a declaration recorded for them from another sender's entry — a mistyped PESEL, a
-    proxy — never exposes that entry's files); its original when it has one (served only when it is a PDF), else its
-    scan or PDF preview. Attachments (powers of attorney, deeds, others' documents) are never served as the
-    declaration; files above ``DOCUMENTS_MAX_FILE_BYTES`` neither. Two queries at most."""
-    from django.conf import settings
-
-    from documents.models import StoredFile
-
-    if entry is None or entry.sender_id != party_id:
-        return None
-    files = list(
-        StoredFile.objects.filter(entry_id=entry.pk, role__in=_ENTRY_PDF_ROLES)
-        .order_by("id")
-        .values_list("pk", "role", "mime_type", "size")
-    )
-    if any(role == "original" for _pk, role, _mime, _size in files):
-        files = [f for f in files if f[1] == "original"]
-    limit = settings.DOCUMENTS_MAX_FILE_BYTES
-    candidates = sorted(
-        (_ENTRY_PDF_ROLES.index(role), pk)
-        for pk, role, mime, size in files
-        if mime == "application/pdf" and size <= limit
-    )
-    for _rank, pk in candidates:
-        content = bytes(StoredFile.objects.filter(pk=pk).values_list("content", flat=True).get())
-        if content.startswith(PDF_MAGIC):
-            return content
-    return None
-
 
 def _withheld(context: dict) -> dict:
     """A rejected declaration's visualisation: the record only, not the content (it may have been recorded for the
@@ -651,7 +614,9 @@ def _file_name(prefix: str, form: str, filed_on: datetime.date, pk: int) -> str:
 def _served(declaration, *, user, party, rejected: bool, render, action: str, form: str) -> tuple[str, bytes]:
     """(file name, PDF) of a declaration found as the party's own: its PDF from EZD (not for a rejected one), else the
     visualisation by ``render`` (a rejected one's without its content); the read logged as ``action``."""
-    content = None if rejected else _entry_pdf(declaration.incoming_entry, party.pk)
+    from documents.selectors_portal import sent_entry_pdf
+
+    content = None if rejected else sent_entry_pdf(party_id=party.pk, entry=declaration.incoming_entry)
     source = "ezd" if content is not None else "visualisation"
     if content is None:
         context = render(declaration)
@@ -664,8 +629,8 @@ def _served(declaration, *, user, party, rejected: bool, render, action: str, fo
 
 def declaration_pdf(*, user, party, declaration_id: int) -> tuple[str, bytes]:
     """(file name, PDF) of the party's own tax declaration or information: the PDF it came with in EZD (the RPW
-    entry's original, scan or PDF preview, :func:`_entry_pdf`), else a visualisation of the data stored
-    (:func:`_tax_declaration_print`; a rejected declaration's without its content, :func:`_withheld`).
+    entry's original, scan or PDF preview: ``documents.selectors_portal.sent_entry_pdf``), else a visualisation of
+    the data stored (:func:`_tax_declaration_print`; a rejected declaration's without its content, :func:`_withheld`).
     The same NotFoundOrForbidden for another's declaration or none at all. The read is logged
     (``taxes.declaration.read``, channel portal; ``source``: ``ezd`` or ``visualisation``)."""
     declaration = (
